@@ -1,0 +1,242 @@
+//! The only code that writes configuration. Under one lock in `~/.codeloop/`, each
+//! edit re-reads its file, re-plans if another program changed it since the preview,
+//! keeps a one-time backup, and replaces it atomically (temp file in the same
+//! directory, fsync, rename) through symlinks, keeping mode and owner.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use crate::paths::Paths;
+use crate::plan::{FileEdit, Plan, read_text};
+
+/// Mode of new files that hold the key, and of `~/.codeloop`.
+pub const SECRET_FILE_MODE: u32 = 0o600;
+pub const SECRET_DIR_MODE: u32 = 0o700;
+const PLAIN_FILE_MODE: u32 = 0o644;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Changed {
+        backup: Option<String>,
+    },
+    /// Someone else changed the file after the preview; we planned again and wrote.
+    Replanned {
+        backup: Option<String>,
+    },
+    /// Someone else already made the change after the preview.
+    AlreadyDone,
+}
+
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub display: String,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Error)]
+#[error("{display}: {message}")]
+pub struct ApplyError {
+    pub display: String,
+    pub message: String,
+    /// What was written before the failure, for the report.
+    pub written: Vec<Written>,
+}
+
+pub fn apply(plan: &Plan, paths: &Paths) -> Result<Vec<Written>, ApplyError> {
+    let lock_display = paths.display(&paths.lock);
+    let _lock = lock(paths).map_err(|e| ApplyError {
+        display: lock_display,
+        message: format!("cannot take codeloop's lock: {e}; check that ~/.codeloop is writable"),
+        written: Vec::new(),
+    })?;
+    let mut written = Vec::new();
+    for edit in plan.edits().filter(|e| e.after.is_some()) {
+        match apply_one(edit) {
+            Ok(outcome) => written.push(Written {
+                display: edit.display.clone(),
+                outcome,
+            }),
+            Err(message) => {
+                return Err(ApplyError {
+                    display: edit.display.clone(),
+                    message,
+                    written,
+                });
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// Serialises concurrent `codeloop` runs on this home. Released when dropped.
+fn lock(paths: &Paths) -> io::Result<File> {
+    create_private_dir(&paths.codeloop_dir)?;
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&paths.lock)?;
+    file.lock()?;
+    Ok(file)
+}
+
+/// Creates `dir` (and parents) with mode 0700 for the last component.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, SECRET_DIR_MODE);
+    builder.create(dir)
+}
+
+fn apply_one(edit: &FileEdit) -> Result<Outcome, String> {
+    let current = read_text(&edit.path)?;
+    let (after, replanned) = if current == edit.before {
+        (edit.after.clone(), false)
+    } else {
+        let again = edit.op.plan(current.as_deref()).map_err(|e| {
+            format!("changed on disk since the preview and can no longer be edited: {e}")
+        })?;
+        (again, true)
+    };
+    let Some(after) = after else {
+        return Ok(Outcome::AlreadyDone);
+    };
+    let real = real_path(&edit.path)?;
+    let backup = match &current {
+        Some(_) => make_backup(&edit.path, &real)?,
+        None => None,
+    };
+    let mode = if edit.secret {
+        SECRET_FILE_MODE
+    } else {
+        PLAIN_FILE_MODE
+    };
+    write_atomic(&real, after.as_bytes(), mode)?;
+    Ok(match (current, replanned) {
+        (None, false) => Outcome::Created,
+        (_, true) => Outcome::Replanned { backup },
+        (Some(_), false) => Outcome::Changed { backup },
+    })
+}
+
+/// The file a path finally points at, so a symlinked config stays a symlink.
+fn real_path(path: &Path) -> Result<PathBuf, String> {
+    match fs::canonicalize(path) {
+        Ok(real) => Ok(real),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if fs::symlink_metadata(path).is_ok() {
+                return Err("is a dangling symlink; create its target or remove the link".into());
+            }
+            Ok(path.to_path_buf())
+        }
+        Err(e) => Err(format!("cannot resolve the path: {e}")),
+    }
+}
+
+/// `<file>.codeloop.bak` beside the path the user knows, written once: the first
+/// time codeloop changes the file. Returns its name when made now.
+fn make_backup(path: &Path, real: &Path) -> Result<Option<String>, String> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".codeloop.bak");
+    let backup = path.with_file_name(name);
+    if fs::symlink_metadata(&backup).is_ok() {
+        return Ok(None);
+    }
+    let bytes = fs::read(real).map_err(|e| format!("cannot read it for the backup: {e}"))?;
+    let mode = file_mode(real).unwrap_or(SECRET_FILE_MODE);
+    write_atomic(&backup, &bytes, mode)
+        .map_err(|e| format!("cannot write the backup {}: {e}", backup.display()))?;
+    Ok(Some(
+        backup
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned(),
+    ))
+}
+
+#[cfg(unix)]
+fn file_mode(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777)
+}
+
+#[cfg(not(unix))]
+fn file_mode(_: &Path) -> Option<u32> {
+    None
+}
+
+/// Replaces `path` (not a symlink) with `bytes` all at once. An existing file keeps
+/// its mode and owner; a new one gets `new_mode`. A read-only file is refused rather
+/// than replaced behind its owner's back.
+pub fn write_atomic(path: &Path, bytes: &[u8], new_mode: u32) -> Result<(), String> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let existing = fs::metadata(path).ok();
+    if let Some(meta) = &existing
+        && meta.permissions().readonly()
+    {
+        return Err("is read-only; make it writable (chmod u+w) or skip this target".into());
+    }
+    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}.codeloop-"))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
+    let io = |e: io::Error| format!("cannot write it: {e}; the original is unchanged");
+    tmp.write_all(bytes).map_err(io)?;
+    set_mode_and_owner(tmp.as_file(), existing.as_ref(), new_mode).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    sync_dir(dir);
+    Ok(())
+}
+
+#[cfg(unix)]
+fn set_mode_and_owner(
+    file: &File,
+    existing: Option<&fs::Metadata>,
+    new_mode: u32,
+) -> io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt, fchown};
+    match existing {
+        Some(meta) => {
+            file.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777))?;
+            let mine = file.metadata()?;
+            if mine.uid() != meta.uid() || mine.gid() != meta.gid() {
+                fchown(file, Some(meta.uid()), Some(meta.gid()))?;
+            }
+            Ok(())
+        }
+        None => file.set_permissions(fs::Permissions::from_mode(new_mode)),
+    }
+}
+
+#[cfg(not(unix))]
+fn set_mode_and_owner(_: &File, _: Option<&fs::Metadata>, _: u32) -> io::Result<()> {
+    Ok(())
+}
+
+/// Makes the rename durable. Best effort: not every platform can open a directory.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}

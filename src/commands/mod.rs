@@ -1,0 +1,3 @@
+//! One module per subcommand: orchestration only, no parsing or file editing.
+
+pub mod init;

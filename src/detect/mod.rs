@@ -1,0 +1,86 @@
+//! Read-only detection of what this person uses, with the evidence for each match.
+//! Detection only decides what `init` offers by default; it never writes.
+
+mod claude_code;
+mod cursor;
+
+use std::path::Path;
+
+use crate::paths::Paths;
+use crate::sys::Sys;
+use crate::target::Target;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detection {
+    pub target: Target,
+    /// Why we think it is used; empty when it was not found.
+    pub evidence: Vec<String>,
+}
+
+impl Detection {
+    pub fn found(&self) -> bool {
+        !self.evidence.is_empty()
+    }
+}
+
+pub fn all(sys: &Sys, paths: &Paths) -> Vec<Detection> {
+    Target::ALL.iter().map(|&t| one(sys, paths, t)).collect()
+}
+
+pub fn one(sys: &Sys, paths: &Paths, target: Target) -> Detection {
+    let evidence = match target {
+        Target::Cursor => cursor::evidence(sys, paths),
+        Target::ClaudeCode => claude_code::evidence(sys, paths),
+    };
+    Detection { target, evidence }
+}
+
+/// Evidence collector shared by the per-target files.
+struct Evidence<'a> {
+    sys: &'a Sys,
+    paths: &'a Paths,
+    found: Vec<String>,
+}
+
+impl<'a> Evidence<'a> {
+    fn new(sys: &'a Sys, paths: &'a Paths) -> Self {
+        Evidence {
+            sys,
+            paths,
+            found: Vec::new(),
+        }
+    }
+
+    fn dir(&mut self, path: &Path) {
+        if path.is_dir() {
+            self.found
+                .push(format!("{} exists", self.shown(path, true)));
+        }
+    }
+
+    fn file(&mut self, path: &Path) {
+        if path.is_file() {
+            self.found
+                .push(format!("{} exists", self.shown(path, false)));
+        }
+    }
+
+    fn app(&mut self, label: &str, path: &Path) {
+        if path.exists() {
+            self.found
+                .push(format!("the {label} app is installed ({})", path.display()));
+        }
+    }
+
+    fn binary(&mut self, name: &str) {
+        if let Some(found) = self.sys.which(name) {
+            self.found
+                .push(format!("`{name}` is on PATH ({})", found.display()));
+        }
+    }
+
+    fn shown(&self, path: &Path, dir: bool) -> String {
+        let shown = self.paths.display(path);
+        if dir { format!("{shown}/") } else { shown }
+    }
+}

@@ -1,0 +1,56 @@
+//! codeloop: wires the CodeLoop MCP server and API key into editors and shells.
+//! `run` is the whole program minus argument parsing, so tests can drive it in-process.
+
+pub mod apply;
+pub mod auth;
+pub mod cli;
+pub mod commands;
+pub mod detect;
+pub mod paths;
+pub mod plan;
+pub mod render;
+pub mod sys;
+pub mod target;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+use crate::sys::Sys;
+
+/// A failure the user caused by how they called us: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// How a command ended, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ok,
+    /// Something was reported to the user already; exit 1 without another message.
+    Failed,
+}
+
+pub fn run(cli: Cli, sys: &mut Sys, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let result = match cli.command {
+        Command::Init(args) => commands::init::run(&args, sys, out, err),
+    };
+    match result {
+        Ok(Exit::Ok) => ExitCode::SUCCESS,
+        Ok(Exit::Failed) => ExitCode::from(1),
+        Err(e) => {
+            let message = auth::mask_secrets(&format!("{e:#}")).into_owned();
+            let _ = writeln!(
+                err,
+                "{}error:{} {message}",
+                render::RED.bold().render(),
+                render::RED.bold().render_reset()
+            );
+            if e.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}

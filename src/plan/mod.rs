@@ -1,0 +1,355 @@
+//! The plan: for each target, every file it needs changed, as (before, after) text,
+//! plus the operation that produced it so `apply` can re-plan a file that changed on
+//! disk in the meantime. Building a plan reads files but never writes; the editors in
+//! the submodules are pure functions of text.
+
+pub mod block;
+pub mod json;
+pub mod jsonc;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::paths::Paths;
+use crate::target::Target;
+
+/// The MCP server entry every editor gets, with `key` as its API key.
+pub fn server_entry(key: &str) -> Value {
+    json!({
+        "command": "npx",
+        "args": ["-y", "codeloop-mcp-server"],
+        "env": { "CODELOOP_API_KEY": key }
+    })
+}
+
+pub const SERVER_NAME: &str = "codeloop";
+/// Claude Code's permission rule that pre-approves every tool of our server.
+pub const CLAUDE_PERMISSION: &str = "mcp__codeloop";
+
+/// How a file is edited; `apply` runs it again if the file changed after the preview.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    /// Put `value` at `path` in a JSONC file.
+    JsonSet { path: Vec<String>, value: Value },
+    /// Make the array at `path` in a JSONC file contain `item`.
+    JsonArrayItem { path: Vec<String>, item: String },
+    /// Make `.gitignore`'s codeloop block list `patterns` (merged with what it lists).
+    Gitignore { patterns: Vec<String> },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error(transparent)]
+    Json(#[from] json::JsonError),
+    #[error(transparent)]
+    Block(#[from] block::BlockError),
+}
+
+impl Op {
+    /// The new text for `current` (`None` = file absent), or `None` when nothing changes.
+    pub fn plan(&self, current: Option<&str>) -> Result<Option<String>, EditError> {
+        Ok(match self {
+            Op::JsonSet { path, value } => {
+                let path: Vec<&str> = path.iter().map(String::as_str).collect();
+                json::set(current, &path, value)?.map(|e| e.text)
+            }
+            Op::JsonArrayItem { path, item } => {
+                let path: Vec<&str> = path.iter().map(String::as_str).collect();
+                json::ensure_in_array(current, &path, item)?.map(|e| e.text)
+            }
+            Op::Gitignore { patterns } => gitignore(current, patterns)?,
+        })
+    }
+}
+
+pub const GITIGNORE_HEADER: &str = "# files holding your CodeLoop API key; managed by `codeloop init`, removed by `codeloop uninstall`";
+
+/// The codeloop block of a `.gitignore`, listing what it listed plus `patterns`.
+fn gitignore(
+    current: Option<&str>,
+    patterns: &[String],
+) -> Result<Option<String>, block::BlockError> {
+    let mut body = vec![GITIGNORE_HEADER.to_owned()];
+    if let Some(existing) = current
+        .map(|t| block::body(t, block::HASH))
+        .transpose()?
+        .flatten()
+    {
+        body.extend(
+            existing
+                .into_iter()
+                .filter(|l| !l.starts_with('#') && !l.trim().is_empty()),
+        );
+    }
+    for p in patterns {
+        if !body.contains(p) {
+            body.push(p.clone());
+        }
+    }
+    block::upsert(current, block::HASH, &body)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Unchanged,
+    Changed,
+    Created,
+}
+
+impl Status {
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Unchanged => "unchanged",
+            Status::Changed => "changed",
+            Status::Created => "created",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FileEdit {
+    pub path: PathBuf,
+    pub display: String,
+    /// The text read while planning; `None` when the file did not exist.
+    pub before: Option<String>,
+    /// The text to write; `None` when the file is already right.
+    pub after: Option<String>,
+    /// The file holds the key: created 0600, and git-ignored in projects.
+    pub secret: bool,
+    /// The file is private to this user even without the key (Claude Code's
+    /// `settings.local.json`): git-ignored in projects like key files.
+    pub private: bool,
+    pub op: Op,
+}
+
+impl FileEdit {
+    pub fn status(&self) -> Status {
+        match (&self.before, &self.after) {
+            (_, None) => Status::Unchanged,
+            (None, Some(_)) => Status::Created,
+            (Some(_), Some(_)) => Status::Changed,
+        }
+    }
+}
+
+/// Why a file could not be planned. The message names the file and what to do.
+#[derive(Debug, Clone)]
+pub struct PlanError {
+    pub display: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.message)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TargetPlan {
+    pub target: Target,
+    pub edits: Vec<FileEdit>,
+    pub errors: Vec<PlanError>,
+}
+
+impl TargetPlan {
+    pub fn has_changes(&self) -> bool {
+        self.edits.iter().any(|e| e.after.is_some())
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub targets: Vec<TargetPlan>,
+    /// The `.gitignore` edit that keeps key-holding project files out of git; applied
+    /// before any of them is written.
+    pub guard: Option<FileEdit>,
+    pub guard_error: Option<PlanError>,
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    pub fn has_errors(&self) -> bool {
+        self.guard_error.is_some() || self.targets.iter().any(|t| !t.errors.is_empty())
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.targets.iter().any(TargetPlan::has_changes)
+            || self.guard.as_ref().is_some_and(|g| g.after.is_some())
+    }
+
+    /// Every edit in the order `apply` writes them: the git-ignore guard first.
+    pub fn edits(&self) -> impl Iterator<Item = &FileEdit> {
+        self.guard
+            .iter()
+            .chain(self.targets.iter().flat_map(|t| t.edits.iter()))
+    }
+}
+
+/// What the caller learned about the project from git (`plan` itself runs nothing).
+#[derive(Debug, Clone, Default)]
+pub struct Project {
+    /// The key Claude Code files this project under in `~/.claude.json`: the canonical
+    /// git top-level when in a repository, else the canonical project directory.
+    pub claude_key: String,
+    pub in_git: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub global: bool,
+}
+
+/// One target's edits. `key` is the value written for the API key (the real key, or
+/// the placeholder in a key-less dry run).
+pub fn target(
+    paths: &Paths,
+    project: &Project,
+    target: Target,
+    key: &str,
+    opts: Options,
+) -> TargetPlan {
+    let entry = server_entry(key);
+    // (file, holds the key, private to the user, edit)
+    let mut specs: Vec<(PathBuf, bool, bool, Op)> = Vec::new();
+    match target {
+        Target::Cursor => {
+            let file = if opts.global {
+                &paths.cursor_user_mcp
+            } else {
+                &paths.cursor_project_mcp
+            };
+            specs.push((
+                file.clone(),
+                true,
+                set_op(&["mcpServers", SERVER_NAME], &entry),
+            ));
+        }
+        Target::ClaudeCode => {
+            if opts.global {
+                specs.push((
+                    paths.claude_json.clone(),
+                    true,
+                    true,
+                    set_op(&["mcpServers", SERVER_NAME], &entry),
+                ));
+            } else {
+                specs.push((
+                    paths.claude_json.clone(),
+                    true,
+                    set_op(
+                        &["projects", &project.claude_key, "mcpServers", SERVER_NAME],
+                        &entry,
+                    ),
+                ));
+                specs.push((
+                    paths.claude_settings_local.clone(),
+                    false,
+                    true,
+                    Op::JsonArrayItem {
+                        path: vec!["permissions".into(), "allow".into()],
+                        item: CLAUDE_PERMISSION.into(),
+                    },
+                ));
+            }
+        }
+    }
+    let mut plan = TargetPlan {
+        target,
+        edits: Vec::new(),
+        errors: Vec::new(),
+    };
+    for (path, secret, private, op) in specs {
+        match edit_file(paths, &path, secret, op) {
+            Ok(edit) => plan.edits.push(FileEdit { private, ..edit }),
+            Err(e) => plan.errors.push(e),
+        }
+    }
+    plan
+}
+
+fn set_op(path: &[&str], value: &Value) -> Op {
+    Op::JsonSet {
+        path: path.iter().map(|s| (*s).to_owned()).collect(),
+        value: value.clone(),
+    }
+}
+
+/// Reads `path` and plans `op` on it.
+pub fn edit_file(paths: &Paths, path: &Path, secret: bool, op: Op) -> Result<FileEdit, PlanError> {
+    let display = paths.display(path);
+    let fail = |message: String| PlanError {
+        display: display.clone(),
+        message,
+    };
+    let before = read_text(path).map_err(|m| fail(format!("{display}: {m}")))?;
+    let after = op
+        .plan(before.as_deref())
+        .map_err(|e| fail(format!("{display}:{e}")))?;
+    Ok(FileEdit {
+        path: path.to_path_buf(),
+        display,
+        before,
+        after,
+        secret,
+        private: secret,
+        op,
+    })
+}
+
+/// The file's text, `None` when it does not exist. Errors are lowercase sentences
+/// saying what is wrong and what to do.
+pub fn read_text(path: &Path) -> Result<Option<String>, String> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read it: {e}")),
+        Ok(meta) if meta.file_type().is_symlink() && std::fs::metadata(path).is_err() => {
+            let to = std::fs::read_link(path)
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            return Err(format!(
+                "is a symlink to {to}, which does not exist; create the target file or remove the link"
+            ));
+        }
+        Ok(_) => {}
+    }
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read it: {e}"))?;
+    if meta.is_dir() {
+        return Err("is a directory, not a file; move it aside and run again".to_owned());
+    }
+    if !meta.is_file() {
+        return Err("is not a regular file; move it aside and run again".to_owned());
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+    String::from_utf8(bytes).map(Some).map_err(|e| {
+        format!(
+            "is not valid UTF-8 (at byte {}); save it as UTF-8 and run again",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gitignore_block_merges_what_it_already_listed() {
+        let first = gitignore(Some("target/\n"), &["/.cursor/mcp.json".into()])
+            .unwrap()
+            .unwrap();
+        let second = gitignore(Some(&first), &["/.vscode/mcp.json".into()])
+            .unwrap()
+            .unwrap();
+        assert!(second.contains("/.cursor/mcp.json\n/.vscode/mcp.json\n# <<< codeloop <<<"));
+        assert_eq!(
+            gitignore(Some(&second), &["/.cursor/mcp.json".into()]).unwrap(),
+            None
+        );
+        assert_eq!(
+            block::remove(&first, block::HASH).unwrap().as_deref(),
+            Some("target/\n")
+        );
+    }
+}

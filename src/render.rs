@@ -1,0 +1,223 @@
+//! Turns a plan into what a person reads: unified diffs of exactly the text `apply`
+//! will write, with every key masked unless `--show-secrets`. Colour is emitted
+//! always and stripped by anstream when the output is not a terminal or `NO_COLOR`
+//! is set. Nothing here reads or writes files.
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+use similar::{ChangeTag, TextDiff};
+
+use crate::auth::mask_secrets;
+use crate::plan::{FileEdit, Plan, Status};
+
+const CONTEXT: usize = 3;
+
+pub const BOLD: Style = Style::new().bold();
+pub const DIM: Style = Style::new().dimmed();
+pub const RED: Style = AnsiColor::Red.on_default();
+pub const GREEN: Style = AnsiColor::Green.on_default();
+pub const CYAN: Style = AnsiColor::Cyan.on_default();
+pub const YELLOW: Style = AnsiColor::Yellow.on_default();
+
+pub fn preview(plan: &Plan, out: &mut dyn Write, show_secrets: bool) -> io::Result<()> {
+    if let Some(guard) = &plan.guard {
+        edit(out, "git-ignore", guard, show_secrets)?;
+    }
+    for t in &plan.targets {
+        for e in &t.edits {
+            edit(out, t.target.name(), e, show_secrets)?;
+        }
+    }
+    Ok(())
+}
+
+fn edit(out: &mut dyn Write, label: &str, e: &FileEdit, show_secrets: bool) -> io::Result<()> {
+    let status = match e.status() {
+        Status::Unchanged => "already configured",
+        Status::Changed => "will change",
+        Status::Created => "will create",
+    };
+    writeln!(
+        out,
+        "{BOLD}{label}{BOLD:#}: {} {DIM}({status}){DIM:#}",
+        e.display
+    )?;
+    if let Some(after) = &e.after {
+        let diff = unified(e.before.as_deref(), after, &e.display);
+        let diff = if show_secrets {
+            diff
+        } else {
+            mask_secrets(&diff).into_owned()
+        };
+        for line in diff.lines() {
+            let style = match line.as_bytes().first() {
+                _ if line.starts_with("+++") || line.starts_with("---") => BOLD,
+                Some(b'+') => GREEN,
+                Some(b'-') => RED,
+                Some(b'@') => CYAN,
+                _ => Style::new(),
+            };
+            writeln!(out, "{style}{line}{style:#}")?;
+        }
+    }
+    Ok(())
+}
+
+/// A unified diff of `before` → `after`. Only the changed window (plus context) is
+/// handed to the diff algorithm, so a one-entry edit of a 50 MB file costs a memcmp.
+pub fn unified(before: Option<&str>, after: &str, name: &str) -> String {
+    let old = before.unwrap_or("");
+    let (start, mut old_end, mut new_end) = changed_window(old, after);
+    // Cut the common suffix at a line start, so both windows end on the same lines.
+    let at_line_start = |t: &str, e: usize| e == 0 || t.as_bytes()[e - 1] == b'\n';
+    if !(at_line_start(old, old_end) && at_line_start(after, new_end)) {
+        let suffix = &old[old_end..];
+        let advance = suffix.find('\n').map_or(suffix.len(), |i| i + 1);
+        old_end += advance;
+        new_end += advance;
+    }
+    // Widen to whole lines plus context.
+    let (ws, skipped_lines) = back_lines(old, start, CONTEXT);
+    let old_win_end = forward_lines(old, old_end, CONTEXT);
+    let new_win_end = forward_lines(after, new_end, CONTEXT);
+    let old_win = &old[ws..old_win_end];
+    let new_win = &after[ws..new_win_end];
+    let diff = TextDiff::from_lines(old_win, new_win);
+    let mut body = String::new();
+    let (mut old_count, mut new_count) = (0, 0);
+    for change in diff.iter_all_changes() {
+        let sign = match change.tag() {
+            ChangeTag::Equal => {
+                old_count += 1;
+                new_count += 1;
+                ' '
+            }
+            ChangeTag::Delete => {
+                old_count += 1;
+                '-'
+            }
+            ChangeTag::Insert => {
+                new_count += 1;
+                '+'
+            }
+        };
+        body.push(sign);
+        let text = change.value();
+        let line = text.strip_suffix('\n').unwrap_or(text);
+        body.push_str(line.strip_suffix('\r').unwrap_or(line));
+        body.push('\n');
+        if !text.ends_with('\n') {
+            body.push_str("\\ No newline at end of file\n");
+        }
+    }
+    let first = skipped_lines + 1;
+    let range = |count: usize| {
+        if count == 0 {
+            format!("{},0", first - 1)
+        } else {
+            format!("{first},{count}")
+        }
+    };
+    let from = if before.is_some() { name } else { "/dev/null" };
+    format!(
+        "--- {from}\n+++ {name}\n@@ -{} +{} @@\n{body}",
+        range(old_count),
+        range(new_count)
+    )
+}
+
+/// Byte offsets: where `a` and `b` start to differ, and where each one's differing
+/// part ends (the common suffix is cut).
+fn changed_window(a: &str, b: &str) -> (usize, usize, usize) {
+    let (ab, bb) = (a.as_bytes(), b.as_bytes());
+    let mut start = ab.iter().zip(bb).take_while(|(x, y)| x == y).count();
+    while !a.is_char_boundary(start) || !b.is_char_boundary(start) {
+        start -= 1;
+    }
+    let max_suffix = ab.len().min(bb.len()) - start;
+    let mut suffix = ab
+        .iter()
+        .rev()
+        .zip(bb.iter().rev())
+        .take(max_suffix)
+        .take_while(|(x, y)| x == y)
+        .count();
+    while !a.is_char_boundary(ab.len() - suffix) || !b.is_char_boundary(bb.len() - suffix) {
+        suffix -= 1;
+    }
+    (start, ab.len() - suffix, bb.len() - suffix)
+}
+
+/// Start of the line `n` lines above the one holding `offset`, and how many lines
+/// precede that start.
+fn back_lines(text: &str, offset: usize, n: usize) -> (usize, usize) {
+    let b = text.as_bytes();
+    let mut start = b[..offset]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |i| i + 1);
+    for _ in 0..n {
+        if start == 0 {
+            break;
+        }
+        start = b[..start - 1]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |i| i + 1);
+    }
+    let lines = b[..start].iter().filter(|&&c| c == b'\n').count();
+    (start, lines)
+}
+
+/// The offset `n` lines below `offset`, which is a line start.
+fn forward_lines(text: &str, offset: usize, n: usize) -> usize {
+    let b = text.as_bytes();
+    let mut end = offset;
+    for _ in 0..n {
+        if end >= b.len() {
+            break;
+        }
+        end = b[end..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(b.len(), |i| end + i + 1);
+    }
+    end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diffs_only_the_changed_window_with_true_line_numbers() {
+        let before: String = (1..=20).map(|i| format!("line {i}\n")).collect();
+        let after = before.replace("line 10\n", "line 10\nnew\n");
+        let diff = unified(Some(&before), &after, "f");
+        assert_eq!(
+            diff,
+            "--- f\n+++ f\n@@ -8,6 +8,7 @@\n line 8\n line 9\n line 10\n+new\n line 11\n line 12\n line 13\n"
+        );
+    }
+
+    #[test]
+    fn new_files_diff_from_dev_null() {
+        let diff = unified(None, "{\n}\n", "x.json");
+        assert_eq!(
+            diff,
+            "--- /dev/null\n+++ x.json\n@@ -0,0 +1,2 @@\n+{\n+}\n"
+        );
+    }
+
+    #[test]
+    fn marks_a_missing_final_newline() {
+        let diff = unified(Some("a\nb"), "a\nb\nc", "f");
+        assert!(
+            diff.contains(
+                "-b\n\\ No newline at end of file\n+b\n+c\n\\ No newline at end of file\n"
+            ),
+            "{diff}"
+        );
+    }
+}

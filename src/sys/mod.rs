@@ -1,0 +1,150 @@
+//! The only code that asks the OS about the world outside the files we edit: the
+//! environment (snapshotted once), the home directory, PATH lookups, terminals,
+//! prompts and child processes. Tests build a `Sys` with a sandboxed environment.
+//! Nothing here writes files.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::io::{self, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    Linux,
+    MacOs,
+    Windows,
+}
+
+impl Os {
+    pub fn current() -> Os {
+        if cfg!(windows) {
+            Os::Windows
+        } else if cfg!(target_os = "macos") {
+            Os::MacOs
+        } else {
+            Os::Linux
+        }
+    }
+}
+
+/// Asks the person at the terminal. Only called when `Sys::interactive` is true.
+pub trait Prompter {
+    fn confirm(&mut self, question: &str, default: bool) -> io::Result<bool>;
+}
+
+/// Prompts through inquire on the real terminal.
+pub struct TerminalPrompter;
+
+impl Prompter for TerminalPrompter {
+    fn confirm(&mut self, question: &str, default: bool) -> io::Result<bool> {
+        inquire::Confirm::new(question)
+            .with_default(default)
+            .prompt()
+            .map_err(|e| match e {
+                inquire::InquireError::OperationCanceled
+                | inquire::InquireError::OperationInterrupted => {
+                    io::Error::new(io::ErrorKind::Interrupted, "cancelled")
+                }
+                other => io::Error::other(other.to_string()),
+            })
+    }
+}
+
+pub struct Sys {
+    env: BTreeMap<String, String>,
+    pub os: Os,
+    pub cwd: PathBuf,
+    pub stdin_tty: bool,
+    pub stdout_tty: bool,
+    prompter: Box<dyn Prompter>,
+}
+
+impl Sys {
+    /// The real process context. The one place that reads the process environment.
+    #[allow(clippy::disallowed_methods)] // the seeding site: everything else reads the snapshot
+    pub fn from_os() -> Sys {
+        let env = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        Sys {
+            env,
+            os: Os::current(),
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            stdin_tty: io::stdin().is_terminal(),
+            stdout_tty: io::stdout().is_terminal(),
+            prompter: Box::new(TerminalPrompter),
+        }
+    }
+
+    /// A context for tests: only the given variables, no terminal.
+    pub fn fake(os: Os, cwd: PathBuf, vars: &[(&str, &str)], prompter: Box<dyn Prompter>) -> Sys {
+        Sys {
+            env: vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            os,
+            cwd,
+            stdin_tty: false,
+            stdout_tty: false,
+            prompter,
+        }
+    }
+
+    /// A variable from the snapshot; empty counts as unset.
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.env
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn env(&self) -> &BTreeMap<String, String> {
+        &self.env
+    }
+
+    /// The home directory: `USERPROFILE` on Windows, `HOME` elsewhere (never the
+    /// platform API, so tests can point it into a sandbox).
+    pub fn home(&self) -> Option<PathBuf> {
+        let name = if self.os == Os::Windows {
+            "USERPROFILE"
+        } else {
+            "HOME"
+        };
+        self.var(name).map(PathBuf::from)
+    }
+
+    /// `name` on the snapshot's PATH.
+    pub fn which(&self, name: &str) -> Option<PathBuf> {
+        let path = self.var("PATH")?;
+        which::which_in(name, Some(path), &self.cwd).ok()
+    }
+
+    /// A person can answer a prompt: stdin is a terminal and `CI` is not set.
+    pub fn interactive(&self) -> bool {
+        self.stdin_tty && self.var("CI").is_none()
+    }
+
+    pub fn confirm(&mut self, question: &str, default: bool) -> io::Result<bool> {
+        self.prompter.confirm(question, default)
+    }
+
+    /// Runs a child with the snapshot's environment (so a sandboxed HOME stays
+    /// sandboxed) and no stdin. Callers never put secrets in `args`.
+    #[allow(clippy::disallowed_methods)] // the one place children are spawned
+    pub fn run<S: AsRef<OsStr>>(
+        &self,
+        program: &Path,
+        args: &[S],
+        cwd: &Path,
+    ) -> io::Result<Output> {
+        Command::new(program)
+            .args(args)
+            .current_dir(cwd)
+            .env_clear()
+            .envs(&self.env)
+            .stdin(Stdio::null())
+            .output()
+    }
+}
