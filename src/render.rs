@@ -204,10 +204,7 @@ mod tests {
     #[test]
     fn new_files_diff_from_dev_null() {
         let diff = unified(None, "{\n}\n", "x.json");
-        assert_eq!(
-            diff,
-            "--- /dev/null\n+++ x.json\n@@ -0,0 +1,2 @@\n+{\n+}\n"
-        );
+        assert_eq!(diff, "--- /dev/null\n+++ x.json\n@@ -0,0 +1,2 @@\n+{\n+}\n");
     }
 
     #[test]

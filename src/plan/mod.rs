@@ -223,6 +223,7 @@ pub fn target(
             specs.push((
                 file.clone(),
                 true,
+                true,
                 set_op(&["mcpServers", SERVER_NAME], &entry),
             ));
         }
@@ -237,6 +238,7 @@ pub fn target(
             } else {
                 specs.push((
                     paths.claude_json.clone(),
+                    true,
                     true,
                     set_op(
                         &["projects", &project.claude_key, "mcpServers", SERVER_NAME],
