@@ -87,7 +87,12 @@ pub fn mask_secrets(text: &str) -> Cow<'_, str> {
             .bytes()
             .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
             .count();
-        out.push_str(&mask_one(&after[..run]));
+        if run == 0 {
+            // A bare prefix (as in our own error messages) is no secret.
+            out.push_str(PREFIX);
+        } else {
+            out.push_str(&mask_one(&after[..run]));
+        }
         rest = &after[run..];
     }
     out.push_str(rest);
@@ -190,7 +195,7 @@ mod tests {
         let text = "- \"cl_live_OLDOLDOLDxx\"\n+ \"cl_live_NEWNEWNEWyy\" cl_live_ end";
         assert_eq!(
             mask_secrets(text),
-            "- \"cl_live_OL…xx\"\n+ \"cl_live_NE…yy\" cl_live_… end"
+            "- \"cl_live_OL…xx\"\n+ \"cl_live_NE…yy\" cl_live_ end"
         );
     }
 }

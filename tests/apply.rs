@@ -1,0 +1,210 @@
+//! `apply` against real files: re-planning when another program wrote the file after
+//! the preview, modes, owners, read-only files and symlinks.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use codeloop::apply::{self, Outcome};
+use codeloop::paths::Paths;
+use codeloop::plan::{self, Options, Plan, Project};
+use codeloop::sys::{Os, Prompter, Sys};
+use codeloop::target::Target;
+
+const KEY: &str = "cl_live_applytest01";
+
+struct NoPrompt;
+impl Prompter for NoPrompt {
+    fn confirm(&mut self, _: &str, _: bool) -> std::io::Result<bool> {
+        panic!("apply never prompts")
+    }
+}
+
+struct Sandbox {
+    _dir: tempfile::TempDir,
+    home: PathBuf,
+    project: PathBuf,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let project = dir.path().join("project");
+        fs::create_dir_all(&home).unwrap();
+        fs::create_dir_all(&project).unwrap();
+        Sandbox {
+            _dir: dir,
+            home,
+            project,
+        }
+    }
+
+    fn paths(&self) -> Paths {
+        let sys = Sys::fake(
+            Os::Linux,
+            self.project.clone(),
+            &[("HOME", self.home.to_str().unwrap())],
+            Box::new(NoPrompt),
+        );
+        Paths::resolve(&sys, &self.home, &self.project)
+    }
+
+    fn plan(&self, target: Target) -> Plan {
+        let project = Project {
+            claude_key: self.project.to_string_lossy().into_owned(),
+            in_git: false,
+        };
+        Plan {
+            targets: vec![plan::target(
+                &self.paths(),
+                &project,
+                target,
+                KEY,
+                Options::default(),
+            )],
+            ..Plan::default()
+        }
+    }
+}
+
+#[allow(clippy::disallowed_methods)] // tests seed their sandbox directly
+fn write(path: &Path, text: &str) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+fn mode(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn a_file_changed_after_the_preview_is_planned_again_not_overwritten() {
+    let sb = Sandbox::new();
+    let claude_json = sb.home.join(".claude.json");
+    write(&claude_json, "{\n  \"numStartups\": 1\n}\n");
+    let plan = sb.plan(Target::ClaudeCode);
+
+    // A running Claude Code session rewrites the file between preview and apply.
+    write(
+        &claude_json,
+        "{\n  \"numStartups\": 2,\n  \"tipsHistory\": {\"x\": 1}\n}\n",
+    );
+    let written = apply::apply(&plan, &sb.paths()).unwrap();
+
+    let text = fs::read_to_string(&claude_json).unwrap();
+    assert!(
+        text.starts_with(
+            "{\n  \"numStartups\": 2,\n  \"tipsHistory\": {\"x\": 1},\n  \"projects\": {"
+        ),
+        "{text}"
+    );
+    assert!(text.contains(KEY));
+    assert!(
+        matches!(written[0].outcome, Outcome::Replanned { .. }),
+        "{written:?}"
+    );
+}
+
+#[test]
+fn a_change_someone_else_already_made_is_not_written_again() {
+    let sb = Sandbox::new();
+    let mcp = sb.project.join(".cursor/mcp.json");
+    let plan = sb.plan(Target::Cursor);
+    let done = plan.targets[0].edits[0].after.clone().unwrap();
+    write(&mcp, &done);
+    let written = apply::apply(&plan, &sb.paths()).unwrap();
+    assert_eq!(written[0].outcome, Outcome::AlreadyDone);
+}
+
+#[test]
+fn a_file_that_became_invalid_after_the_preview_is_left_alone() {
+    let sb = Sandbox::new();
+    let mcp = sb.project.join(".cursor/mcp.json");
+    write(&mcp, "{}\n");
+    let plan = sb.plan(Target::Cursor);
+    write(&mcp, "{ half-written");
+    let err = apply::apply(&plan, &sb.paths()).unwrap_err();
+    assert!(
+        err.message.contains("changed on disk since the preview"),
+        "{}",
+        err.message
+    );
+    assert_eq!(fs::read_to_string(&mcp).unwrap(), "{ half-written");
+}
+
+#[test]
+fn new_key_files_are_private_and_existing_files_keep_their_mode() {
+    let sb = Sandbox::new();
+    let plan = sb.plan(Target::ClaudeCode);
+    apply::apply(&plan, &sb.paths()).unwrap();
+    assert_eq!(mode(&sb.home.join(".claude.json")), 0o600);
+    assert_eq!(mode(&sb.project.join(".claude/settings.local.json")), 0o644);
+    assert_eq!(mode(&sb.home.join(".codeloop")), 0o700);
+
+    let sb = Sandbox::new();
+    let mcp = sb.project.join(".cursor/mcp.json");
+    write(&mcp, "{}\n");
+    fs::set_permissions(&mcp, fs::Permissions::from_mode(0o640)).unwrap();
+    apply::apply(&sb.plan(Target::Cursor), &sb.paths()).unwrap();
+    assert_eq!(mode(&mcp), 0o640);
+    assert_eq!(
+        mode(&sb.project.join(".cursor/mcp.json.codeloop.bak")),
+        0o640
+    );
+}
+
+#[test]
+fn a_read_only_file_is_refused_and_untouched() {
+    let sb = Sandbox::new();
+    let mcp = sb.project.join(".cursor/mcp.json");
+    write(&mcp, "{}\n");
+    fs::set_permissions(&mcp, fs::Permissions::from_mode(0o444)).unwrap();
+    let err = apply::apply(&sb.plan(Target::Cursor), &sb.paths()).unwrap_err();
+    assert!(err.message.contains("read-only"), "{}", err.message);
+    assert_eq!(fs::read_to_string(&mcp).unwrap(), "{}\n");
+}
+
+#[test]
+fn a_symlinked_config_stays_a_link_and_its_target_is_updated() {
+    let sb = Sandbox::new();
+    let dotfiles = sb.home.join("dotfiles/cursor-mcp.json");
+    write(&dotfiles, "{\n  \"mcpServers\": {}\n}\n");
+    let link = sb.project.join(".cursor/mcp.json");
+    fs::create_dir_all(link.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&dotfiles, &link).unwrap();
+
+    apply::apply(&sb.plan(Target::Cursor), &sb.paths()).unwrap();
+
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(fs::read_to_string(&dotfiles).unwrap().contains(KEY));
+    assert_eq!(
+        fs::read_to_string(sb.project.join(".cursor/mcp.json.codeloop.bak")).unwrap(),
+        "{\n  \"mcpServers\": {}\n}\n"
+    );
+    // No temp files left beside either path.
+    for dir in [dotfiles.parent().unwrap(), link.parent().unwrap()] {
+        let names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+    }
+}
+
+#[test]
+fn the_backup_is_made_once_and_never_overwritten() {
+    let sb = Sandbox::new();
+    let mcp = sb.project.join(".cursor/mcp.json");
+    write(&mcp, "{\"first\": 1}\n");
+    apply::apply(&sb.plan(Target::Cursor), &sb.paths()).unwrap();
+    write(&mcp, "{\"second\": 2}\n");
+    apply::apply(&sb.plan(Target::Cursor), &sb.paths()).unwrap();
+    let backup = sb.project.join(".cursor/mcp.json.codeloop.bak");
+    assert_eq!(fs::read_to_string(backup).unwrap(), "{\"first\": 1}\n");
+}
