@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use crate::paths::Paths;
-use crate::plan::{FileEdit, Plan, read_text};
+use crate::plan::{FileEdit, Op, Plan, read_text};
 
 /// Mode of new files that hold the key, and of `~/.codeloop`.
 pub const SECRET_FILE_MODE: u32 = 0o600;
@@ -97,7 +97,9 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
 }
 
 fn apply_one(edit: &FileEdit) -> Result<Outcome, String> {
-    let current = read_text(&edit.path)?;
+    let read = read_text(&edit.path)?;
+    let encoding = read.as_ref().map_or(edit.encoding, |(_, e)| *e);
+    let current = read.map(|(text, _)| text);
     let (after, replanned) = if current == edit.before {
         (edit.after.clone(), false)
     } else {
@@ -119,7 +121,13 @@ fn apply_one(edit: &FileEdit) -> Result<Outcome, String> {
     } else {
         PLAIN_FILE_MODE
     };
-    write_atomic(&real, after.as_bytes(), mode)?;
+    // Our own key files stay private even if someone loosened them.
+    let mode = if matches!(edit.op, Op::Owned { .. }) && edit.secret {
+        Mode::Always(SECRET_FILE_MODE)
+    } else {
+        Mode::KeepOr(mode)
+    };
+    write_atomic(&real, &encoding.encode(&after), mode)?;
     Ok(match (current, replanned) {
         (None, false) => Outcome::Created,
         (_, true) => Outcome::Replanned { backup },
@@ -152,7 +160,7 @@ fn make_backup(path: &Path, real: &Path) -> Result<Option<String>, String> {
     }
     let bytes = fs::read(real).map_err(|e| format!("cannot read it for the backup: {e}"))?;
     let mode = file_mode(real).unwrap_or(SECRET_FILE_MODE);
-    write_atomic(&backup, &bytes, mode)
+    write_atomic(&backup, &bytes, Mode::KeepOr(mode))
         .map_err(|e| format!("cannot write the backup {}: {e}", backup.display()))?;
     Ok(Some(
         backup
@@ -176,10 +184,18 @@ fn file_mode(_: &Path) -> Option<u32> {
     None
 }
 
-/// Replaces `path` (not a symlink) with `bytes` all at once. An existing file keeps
-/// its mode and owner; a new one gets `new_mode`. A read-only file is refused rather
-/// than replaced behind its owner's back.
-pub fn write_atomic(path: &Path, bytes: &[u8], new_mode: u32) -> Result<(), String> {
+/// The permission bits a write leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// An existing file keeps its mode; a new one gets this.
+    KeepOr(u32),
+    /// Always this (codeloop's own key files).
+    Always(u32),
+}
+
+/// Replaces `path` (not a symlink) with `bytes` all at once, keeping the owner. A
+/// read-only file is refused rather than replaced behind its owner's back.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: Mode) -> Result<(), String> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -199,7 +215,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], new_mode: u32) -> Result<(), Stri
         .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
     let io = |e: io::Error| format!("cannot write it: {e}; the original is unchanged");
     tmp.write_all(bytes).map_err(io)?;
-    set_mode_and_owner(tmp.as_file(), existing.as_ref(), new_mode).map_err(io)?;
+    set_mode_and_owner(tmp.as_file(), existing.as_ref(), mode).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     sync_dir(dir);
@@ -207,27 +223,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8], new_mode: u32) -> Result<(), Stri
 }
 
 #[cfg(unix)]
-fn set_mode_and_owner(
-    file: &File,
-    existing: Option<&fs::Metadata>,
-    new_mode: u32,
-) -> io::Result<()> {
+fn set_mode_and_owner(file: &File, existing: Option<&fs::Metadata>, mode: Mode) -> io::Result<()> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt, fchown};
-    match existing {
-        Some(meta) => {
-            file.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777))?;
-            let mine = file.metadata()?;
-            if mine.uid() != meta.uid() || mine.gid() != meta.gid() {
-                fchown(file, Some(meta.uid()), Some(meta.gid()))?;
-            }
-            Ok(())
+    let bits = match (mode, existing) {
+        (Mode::Always(bits), _) => bits,
+        (Mode::KeepOr(_), Some(meta)) => meta.mode() & 0o7777,
+        (Mode::KeepOr(bits), None) => bits,
+    };
+    file.set_permissions(fs::Permissions::from_mode(bits))?;
+    if let Some(meta) = existing {
+        let mine = file.metadata()?;
+        if mine.uid() != meta.uid() || mine.gid() != meta.gid() {
+            fchown(file, Some(meta.uid()), Some(meta.gid()))?;
         }
-        None => file.set_permissions(fs::Permissions::from_mode(new_mode)),
     }
+    Ok(())
 }
 
 #[cfg(not(unix))]
-fn set_mode_and_owner(_: &File, _: Option<&fs::Metadata>, _: u32) -> io::Result<()> {
+fn set_mode_and_owner(_: &File, _: Option<&fs::Metadata>, _: Mode) -> io::Result<()> {
     Ok(())
 }
 

@@ -29,6 +29,27 @@ pub struct Paths {
     /// user- and local-scope MCP servers.
     pub claude_json: PathBuf,
     pub gitignore: PathBuf,
+    /// `${ZDOTDIR:-$HOME}/.zshrc`.
+    pub zshrc: PathBuf,
+    pub bashrc: PathBuf,
+    /// Login-shell files bash reads instead of `.bashrc`, in bash's order.
+    pub bash_login_files: Vec<PathBuf>,
+    /// What the shell rc blocks source: the key for POSIX shells and for PowerShell.
+    pub env_sh: PathBuf,
+    pub env_ps1: PathBuf,
+    /// `${XDG_CONFIG_HOME:-~/.config}/fish`, and our file in its `conf.d`.
+    pub fish_dir: PathBuf,
+    pub fish_env: PathBuf,
+    /// The current-user, all-hosts profile of each PowerShell edition on this OS.
+    pub powershell_profiles: Vec<PowerShellProfile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PowerShellProfile {
+    pub edition: &'static str,
+    /// The executable that runs this edition.
+    pub exe: &'static str,
+    pub path: PathBuf,
 }
 
 impl Paths {
@@ -66,7 +87,49 @@ impl Paths {
                 PathBuf::from("/usr/share/applications/cursor.desktop"),
             ],
         };
+        let zdotdir = sys
+            .var("ZDOTDIR")
+            .map_or_else(|| home.to_path_buf(), PathBuf::from);
+        let config_home = sys
+            .var("XDG_CONFIG_HOME")
+            .map_or_else(|| home.join(".config"), PathBuf::from);
+        let fish_dir = config_home.join("fish");
+        let powershell_profiles = match os {
+            Os::Windows => {
+                // PowerShell resolves "Documents" through the known folder, which
+                // OneDrive often redirects; without it, the default location.
+                let documents = sys
+                    .documents
+                    .clone()
+                    .unwrap_or_else(|| home.join("Documents"));
+                vec![
+                    PowerShellProfile {
+                        edition: "PowerShell 7",
+                        exe: "pwsh",
+                        path: documents.join("PowerShell").join("profile.ps1"),
+                    },
+                    PowerShellProfile {
+                        edition: "Windows PowerShell 5.1",
+                        exe: "powershell",
+                        path: documents.join("WindowsPowerShell").join("profile.ps1"),
+                    },
+                ]
+            }
+            Os::Linux | Os::MacOs => vec![PowerShellProfile {
+                edition: "PowerShell 7",
+                exe: "pwsh",
+                path: config_home.join("powershell").join("profile.ps1"),
+            }],
+        };
         Paths {
+            zshrc: zdotdir.join(".zshrc"),
+            bashrc: home.join(".bashrc"),
+            bash_login_files: vec![home.join(".bash_profile"), home.join(".bash_login")],
+            env_sh: codeloop_dir.join("env.sh"),
+            env_ps1: codeloop_dir.join("env.ps1"),
+            fish_env: fish_dir.join("conf.d").join("codeloop.fish"),
+            fish_dir,
+            powershell_profiles,
             os,
             home: home.to_path_buf(),
             project: project.to_path_buf(),
@@ -138,6 +201,65 @@ mod tests {
         );
         assert_eq!(p.display(Path::new("/h/.claude.json")), "~/.claude.json");
         assert_eq!(p.display(Path::new("/etc/x")), "/etc/x");
+    }
+
+    #[test]
+    fn shell_files_honour_zdotdir_and_xdg_config_home() {
+        let s = sys(Os::Linux, &[("ZDOTDIR", "/z"), ("XDG_CONFIG_HOME", "/x")]);
+        let p = Paths::resolve(&s, Path::new("/h"), Path::new("/p"));
+        assert_eq!(p.zshrc, PathBuf::from("/z/.zshrc"));
+        assert_eq!(p.fish_env, PathBuf::from("/x/fish/conf.d/codeloop.fish"));
+        assert_eq!(
+            p.powershell_profiles[0].path,
+            PathBuf::from("/x/powershell/profile.ps1")
+        );
+        let s = sys(Os::MacOs, &[]);
+        let p = Paths::resolve(&s, Path::new("/h"), Path::new("/p"));
+        assert_eq!(p.zshrc, PathBuf::from("/h/.zshrc"));
+        assert_eq!(
+            p.fish_env,
+            PathBuf::from("/h/.config/fish/conf.d/codeloop.fish")
+        );
+        assert_eq!(p.powershell_profiles.len(), 1);
+        assert_eq!(p.env_sh, PathBuf::from("/h/.codeloop/env.sh"));
+    }
+
+    #[test]
+    fn windows_profiles_live_in_the_documents_known_folder() {
+        let mut s = sys(Os::Windows, &[]);
+        let home = Path::new("C:/Users/u");
+        let p = Paths::resolve(&s, home, Path::new("C:/p"));
+        let shown: Vec<_> = p
+            .powershell_profiles
+            .iter()
+            .map(|p| (p.edition, p.path.clone()))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                (
+                    "PowerShell 7",
+                    home.join("Documents")
+                        .join("PowerShell")
+                        .join("profile.ps1")
+                ),
+                (
+                    "Windows PowerShell 5.1",
+                    home.join("Documents")
+                        .join("WindowsPowerShell")
+                        .join("profile.ps1")
+                ),
+            ]
+        );
+        // OneDrive moved Documents: the known folder says where.
+        let onedrive = Path::new("C:/Users/u/OneDrive/Documents");
+        s.documents = Some(onedrive.to_path_buf());
+        let p = Paths::resolve(&s, home, Path::new("C:/p"));
+        assert!(
+            p.powershell_profiles
+                .iter()
+                .all(|p| p.path.starts_with(onedrive))
+        );
     }
 
     #[test]

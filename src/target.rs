@@ -7,16 +7,32 @@ pub enum Target {
     Cursor,
     #[value(name = "claude-code")]
     ClaudeCode,
+    Zsh,
+    Bash,
+    #[value(name = "powershell")]
+    PowerShell,
+    Fish,
 }
 
 impl Target {
-    pub const ALL: [Target; 2] = [Target::Cursor, Target::ClaudeCode];
+    pub const ALL: [Target; 6] = [
+        Target::Cursor,
+        Target::ClaudeCode,
+        Target::Zsh,
+        Target::Bash,
+        Target::PowerShell,
+        Target::Fish,
+    ];
 
     /// The name on the command line (`--only`, `--skip`).
     pub fn name(self) -> &'static str {
         match self {
             Target::Cursor => "cursor",
             Target::ClaudeCode => "claude-code",
+            Target::Zsh => "zsh",
+            Target::Bash => "bash",
+            Target::PowerShell => "powershell",
+            Target::Fish => "fish",
         }
     }
 
@@ -25,15 +41,40 @@ impl Target {
         match self {
             Target::Cursor => "Cursor",
             Target::ClaudeCode => "Claude Code",
+            Target::Zsh => "zsh",
+            Target::Bash => "bash",
+            Target::PowerShell => "PowerShell",
+            Target::Fish => "fish",
         }
     }
 
     /// What to restart so the change is picked up.
     pub fn restart_hint(self) -> &'static str {
         match self {
-            Target::Cursor => "reload Cursor (or toggle the server in Settings → MCP)",
-            Target::ClaudeCode => "start a new Claude Code session",
+            Target::Cursor => {
+                "reload Cursor (or toggle the server in Settings → MCP) to load the CodeLoop server"
+            }
+            Target::ClaudeCode => "start a new Claude Code session to load the CodeLoop server",
+            Target::Zsh | Target::Bash => {
+                "open a new terminal to get CODELOOP_API_KEY (or run `. ~/.codeloop/env.sh` in this one)"
+            }
+            Target::PowerShell => {
+                "open a new PowerShell to get CODELOOP_API_KEY (or run `. ~/.codeloop/env.ps1` in this one)"
+            }
+            Target::Fish => {
+                "open a new fish shell to get CODELOOP_API_KEY (or run `source ~/.config/fish/conf.d/codeloop.fish`)"
+            }
         }
+    }
+}
+
+impl Target {
+    /// Shell targets set `CODELOOP_API_KEY`; the others configure an MCP client.
+    pub fn is_shell(self) -> bool {
+        matches!(
+            self,
+            Target::Zsh | Target::Bash | Target::PowerShell | Target::Fish
+        )
     }
 }
 

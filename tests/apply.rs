@@ -61,7 +61,7 @@ impl Sandbox {
                 &project,
                 target,
                 KEY,
-                Options::default(),
+                &Options::default(),
             )],
             ..Plan::default()
         }

@@ -13,7 +13,7 @@ use crate::detect::{self, Detection};
 use crate::paths::Paths;
 use crate::plan::{self, Op, Options, Plan, PlanError, Project};
 use crate::render::{self, BOLD, DIM, GREEN, YELLOW};
-use crate::sys::Sys;
+use crate::sys::{Os, Sys};
 use crate::target::Target;
 use crate::{Exit, UsageError};
 
@@ -62,12 +62,19 @@ pub fn run(
     let project_info = project_info(sys, &paths);
     let opts = Options {
         global: args.global,
+        powershell_profiles: powershell_profiles(sys, &paths),
     };
     let mut plan = Plan::default();
     for &target in &targets {
-        plan.targets
-            .push(plan::target(&paths, &project_info, target, &key_text, opts));
+        plan.targets.push(plan::target(
+            &paths,
+            &project_info,
+            target,
+            &key_text,
+            &opts,
+        ));
     }
+    plan.dedupe();
     guard_leaks(sys, &paths, &project_info, &mut plan);
 
     writeln!(out)?;
@@ -151,7 +158,7 @@ fn choose(args: &InitArgs, detections: &[Detection]) -> Vec<Target> {
     let base: BTreeSet<Target> = if args.only.is_empty() {
         detections
             .iter()
-            .filter(|d| d.found())
+            .filter(|d| d.chosen_by_default())
             .map(|d| d.target)
             .collect()
     } else {
@@ -205,6 +212,30 @@ fn report_detection(
     }
     let _ = args;
     Ok(())
+}
+
+/// The profiles of the PowerShell editions installed here (Windows PowerShell 5.1
+/// always is, on Windows); all of this OS's when none is (`--only powershell` asked).
+fn powershell_profiles(sys: &Sys, paths: &Paths) -> Vec<PathBuf> {
+    let installed: Vec<PathBuf> = paths
+        .powershell_profiles
+        .iter()
+        .filter(|p| {
+            (sys.os == Os::Windows && p.exe == "powershell")
+                || sys.which(p.exe).is_some()
+                || p.path.parent().is_some_and(Path::is_dir)
+        })
+        .map(|p| p.path.clone())
+        .collect();
+    if installed.is_empty() {
+        paths
+            .powershell_profiles
+            .iter()
+            .map(|p| p.path.clone())
+            .collect()
+    } else {
+        installed
+    }
 }
 
 /// Where Claude Code files this project: the git top-level when in a repository

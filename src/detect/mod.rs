@@ -3,11 +3,12 @@
 
 mod claude_code;
 mod cursor;
+mod shell;
 
 use std::path::Path;
 
 use crate::paths::Paths;
-use crate::sys::Sys;
+use crate::sys::{Os, Sys};
 use crate::target::Target;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,11 +16,19 @@ pub struct Detection {
     pub target: Target,
     /// Why we think it is used; empty when it was not found.
     pub evidence: Vec<String>,
+    /// Whether `init` without `--only` configures it when found. PowerShell profiles
+    /// on Windows are opt-in: the user environment covers every process there.
+    pub default: bool,
 }
 
 impl Detection {
     pub fn found(&self) -> bool {
         !self.evidence.is_empty()
+    }
+
+    /// Found, and configured by default.
+    pub fn chosen_by_default(&self) -> bool {
+        self.found() && self.default
     }
 }
 
@@ -31,8 +40,17 @@ pub fn one(sys: &Sys, paths: &Paths, target: Target) -> Detection {
     let evidence = match target {
         Target::Cursor => cursor::evidence(sys, paths),
         Target::ClaudeCode => claude_code::evidence(sys, paths),
+        Target::Zsh => shell::zsh(sys, paths),
+        Target::Bash => shell::bash(sys, paths),
+        Target::PowerShell => shell::powershell(sys, paths),
+        Target::Fish => shell::fish(sys, paths),
     };
-    Detection { target, evidence }
+    let default = !(target == Target::PowerShell && sys.os == Os::Windows);
+    Detection {
+        target,
+        evidence,
+        default,
+    }
 }
 
 /// Evidence collector shared by the per-target files.
@@ -76,6 +94,16 @@ impl<'a> Evidence<'a> {
         if let Some(found) = self.sys.which(name) {
             self.found
                 .push(format!("`{name}` is on PATH ({})", found.display()));
+        }
+    }
+
+    /// `$SHELL` names this shell (it is the login shell, not always the running one).
+    fn login_shell(&mut self, name: &str) {
+        if let Some(shell) = self.sys.var("SHELL") {
+            let base = Path::new(shell).file_stem().and_then(|s| s.to_str());
+            if base == Some(name) {
+                self.found.push(format!("$SHELL is {shell}"));
+            }
         }
     }
 

@@ -5,7 +5,7 @@
 
 use thiserror::Error;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Markers {
     pub begin: &'static str,
     pub end: &'static str,

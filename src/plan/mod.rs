@@ -6,6 +6,7 @@
 pub mod block;
 pub mod json;
 pub mod jsonc;
+pub mod shell;
 
 use std::path::{Path, PathBuf};
 
@@ -36,6 +37,13 @@ pub enum Op {
     JsonArrayItem { path: Vec<String>, item: String },
     /// Make `.gitignore`'s codeloop block list `patterns` (merged with what it lists).
     Gitignore { patterns: Vec<String> },
+    /// Make a line-based file hold one marker block with `body`.
+    Block {
+        markers: block::Markers,
+        body: Vec<String>,
+    },
+    /// A file codeloop owns outright (the env files): exactly `contents`.
+    Owned { contents: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +67,10 @@ impl Op {
                 json::ensure_in_array(current, &path, item)?.map(|e| e.text)
             }
             Op::Gitignore { patterns } => gitignore(current, patterns)?,
+            Op::Block { markers, body } => block::upsert(current, *markers, body)?,
+            Op::Owned { contents } => {
+                (current != Some(contents.as_str())).then(|| contents.clone())
+            }
         })
     }
 }
@@ -120,6 +132,8 @@ pub struct FileEdit {
     /// The file is private to this user even without the key (Claude Code's
     /// `settings.local.json`): git-ignored in projects like key files.
     pub private: bool,
+    /// How the file is stored; kept on write.
+    pub encoding: Encoding,
     pub op: Op,
 }
 
@@ -180,6 +194,22 @@ impl Plan {
     }
 
     /// Every edit in the order `apply` writes them: the git-ignore guard first.
+    /// Drops a later target's edit of a file an earlier target already edits the
+    /// same way (zsh and bash share `~/.codeloop/env.sh`).
+    pub fn dedupe(&mut self) {
+        let mut seen: Vec<(PathBuf, Op)> = Vec::new();
+        for t in &mut self.targets {
+            t.edits.retain(|e| {
+                if seen.iter().any(|(p, op)| *p == e.path && *op == e.op) {
+                    false
+                } else {
+                    seen.push((e.path.clone(), e.op.clone()));
+                    true
+                }
+            });
+        }
+    }
+
     pub fn edits(&self) -> impl Iterator<Item = &FileEdit> {
         self.guard
             .iter()
@@ -196,9 +226,11 @@ pub struct Project {
     pub in_git: bool,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     pub global: bool,
+    /// The PowerShell profiles to edit: those of the installed editions.
+    pub powershell_profiles: Vec<PathBuf>,
 }
 
 /// One target's edits. `key` is the value written for the API key (the real key, or
@@ -208,7 +240,7 @@ pub fn target(
     project: &Project,
     target: Target,
     key: &str,
-    opts: Options,
+    opts: &Options,
 ) -> TargetPlan {
     let entry = server_entry(key);
     // (file, holds the key, private to the user, edit)
@@ -256,6 +288,73 @@ pub fn target(
                 ));
             }
         }
+        Target::Zsh | Target::Bash => {
+            specs.push((
+                paths.env_sh.clone(),
+                true,
+                true,
+                Op::Owned {
+                    contents: shell::env_sh(key),
+                },
+            ));
+            let block = Op::Block {
+                markers: shell::POSIX_MARKERS,
+                body: shell::posix_block(),
+            };
+            if target == Target::Zsh {
+                specs.push((paths.zshrc.clone(), false, false, block));
+            } else {
+                specs.push((paths.bashrc.clone(), false, false, block.clone()));
+                // Login shells (macOS Terminal, ssh) read the first of these instead;
+                // never create one, which would stop `.profile` from being read.
+                let login = paths.bash_login_files.iter().find(|p| p.is_file());
+                if let Some(login) = login {
+                    let text = read_text(login)
+                        .ok()
+                        .flatten()
+                        .map(|(t, _)| t)
+                        .unwrap_or_default();
+                    let ours = block::find(&text, shell::POSIX_MARKERS)
+                        .ok()
+                        .flatten()
+                        .is_some();
+                    if ours || !shell::sources_bashrc(&text) {
+                        specs.push((login.clone(), false, false, block));
+                    }
+                }
+            }
+        }
+        Target::PowerShell => {
+            specs.push((
+                paths.env_ps1.clone(),
+                true,
+                true,
+                Op::Owned {
+                    contents: shell::env_ps1(key),
+                },
+            ));
+            for profile in &opts.powershell_profiles {
+                specs.push((
+                    profile.clone(),
+                    false,
+                    false,
+                    Op::Block {
+                        markers: shell::POWERSHELL,
+                        body: shell::powershell_block(),
+                    },
+                ));
+            }
+        }
+        Target::Fish => {
+            specs.push((
+                paths.fish_env.clone(),
+                true,
+                true,
+                Op::Owned {
+                    contents: shell::env_fish(key),
+                },
+            ));
+        }
     }
     let mut plan = TargetPlan {
         target,
@@ -285,7 +384,9 @@ pub fn edit_file(paths: &Paths, path: &Path, secret: bool, op: Op) -> Result<Fil
         display: display.clone(),
         message,
     };
-    let before = read_text(path).map_err(|m| fail(format!("{display}: {m}")))?;
+    let read = read_text(path).map_err(|m| fail(format!("{display}: {m}")))?;
+    let encoding = read.as_ref().map_or(Encoding::Utf8, |(_, e)| *e);
+    let before = read.map(|(text, _)| text);
     let after = op
         .plan(before.as_deref())
         .map_err(|e| fail(format!("{display}:{e}")))?;
@@ -296,13 +397,32 @@ pub fn edit_file(paths: &Paths, path: &Path, secret: bool, op: Op) -> Result<Fil
         after,
         secret,
         private: secret,
+        encoding,
         op,
     })
 }
 
-/// The file's text, `None` when it does not exist. Errors are lowercase sentences
-/// saying what is wrong and what to do.
-pub fn read_text(path: &Path) -> Result<Option<String>, String> {
+/// How a file's text is stored on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    /// UTF-16LE with a byte order mark, as Windows PowerShell 5.1 may save profiles.
+    /// The mark is kept in the text as U+FEFF, so it round-trips.
+    Utf16Le,
+}
+
+impl Encoding {
+    pub fn encode(self, text: &str) -> Vec<u8> {
+        match self {
+            Encoding::Utf8 => text.as_bytes().to_vec(),
+            Encoding::Utf16Le => text.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+        }
+    }
+}
+
+/// The file's text and encoding, `None` when it does not exist. Errors are lowercase
+/// sentences saying what is wrong and what to do.
+pub fn read_text(path: &Path) -> Result<Option<(String, Encoding)>, String> {
     match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("cannot read it: {e}")),
@@ -324,12 +444,33 @@ pub fn read_text(path: &Path) -> Result<Option<String>, String> {
         return Err("is not a regular file; move it aside and run again".to_owned());
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
-    String::from_utf8(bytes).map(Some).map_err(|e| {
-        format!(
-            "is not valid UTF-8 (at byte {}); save it as UTF-8 and run again",
-            e.utf8_error().valid_up_to()
-        )
-    })
+    decode(bytes).map(Some)
+}
+
+fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), String> {
+    if bytes.starts_with(&[0xFF, 0xFE]) {
+        if bytes.len() % 2 != 0 {
+            return Err(
+                "looks like UTF-16 but has an odd number of bytes; save it as UTF-8 and run again"
+                    .to_owned(),
+            );
+        }
+        let units: Vec<u16> = bytes
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        return String::from_utf16(&units)
+            .map(|t| (t, Encoding::Utf16Le))
+            .map_err(|_| "is not valid UTF-16; save it as UTF-8 and run again".to_owned());
+    }
+    String::from_utf8(bytes)
+        .map(|t| (t, Encoding::Utf8))
+        .map_err(|e| {
+            format!(
+                "is not valid UTF-8 (at byte {}); save it as UTF-8 and run again",
+                e.utf8_error().valid_up_to()
+            )
+        })
 }
 
 #[cfg(test)]

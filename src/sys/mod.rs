@@ -57,6 +57,9 @@ pub struct Sys {
     pub cwd: PathBuf,
     pub stdin_tty: bool,
     pub stdout_tty: bool,
+    /// The Documents known folder on Windows (OneDrive may have moved it), where
+    /// PowerShell keeps profiles; `None` elsewhere or when the OS would not say.
+    pub documents: Option<PathBuf>,
     prompter: Box<dyn Prompter>,
 }
 
@@ -73,6 +76,7 @@ impl Sys {
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             stdin_tty: io::stdin().is_terminal(),
             stdout_tty: io::stdout().is_terminal(),
+            documents: known_folder::documents(),
             prompter: Box::new(TerminalPrompter),
         }
     }
@@ -88,6 +92,7 @@ impl Sys {
             cwd,
             stdin_tty: false,
             stdout_tty: false,
+            documents: None,
             prompter,
         }
     }
@@ -146,5 +151,51 @@ impl Sys {
             .envs(&self.env)
             .stdin(Stdio::null())
             .output()
+    }
+}
+
+#[cfg(windows)]
+mod known_folder {
+    use std::os::windows::ffi::OsStringExt;
+    use std::path::PathBuf;
+
+    use windows_sys::Win32::System::Com::CoTaskMemFree;
+    use windows_sys::Win32::UI::Shell::{
+        FOLDERID_Documents, KF_FLAG_DEFAULT, SHGetKnownFolderPath,
+    };
+
+    /// The Documents folder as Explorer knows it, following OneDrive redirection.
+    pub fn documents() -> Option<PathBuf> {
+        let mut raw: *mut u16 = std::ptr::null_mut();
+        // SAFETY: on success SHGetKnownFolderPath stores a NUL-terminated wide string
+        // that we read up to its NUL and then free with CoTaskMemFree, as documented.
+        unsafe {
+            let hr = SHGetKnownFolderPath(
+                &FOLDERID_Documents,
+                KF_FLAG_DEFAULT as u32,
+                std::ptr::null_mut(),
+                &mut raw,
+            );
+            if hr != 0 || raw.is_null() {
+                if !raw.is_null() {
+                    CoTaskMemFree(raw as *const _);
+                }
+                return None;
+            }
+            let len = (0..).take_while(|&i| *raw.add(i) != 0).count();
+            let wide = std::slice::from_raw_parts(raw, len);
+            let path = PathBuf::from(std::ffi::OsString::from_wide(wide));
+            CoTaskMemFree(raw as *const _);
+            Some(path)
+        }
+    }
+}
+
+#[cfg(not(windows))]
+mod known_folder {
+    use std::path::PathBuf;
+
+    pub fn documents() -> Option<PathBuf> {
+        None
     }
 }

@@ -1,0 +1,106 @@
+//! What the shell targets write: env files that hold the key (owned by codeloop, 0600)
+//! and rc blocks that only source them when they exist, so rc files — often
+//! world-readable and committed to dotfile repos — never hold the key themselves.
+
+use super::block::{HASH, Markers};
+
+/// PowerShell users expect regions.
+pub const POWERSHELL: Markers = Markers {
+    begin: "#region codeloop",
+    end: "#endregion codeloop",
+};
+
+pub const POSIX_MARKERS: Markers = HASH;
+
+const MANAGED: &str = "# managed by `codeloop init`; remove with `codeloop uninstall`";
+
+/// The block for `.zshrc`, `.bashrc` and bash login files.
+pub fn posix_block() -> Vec<String> {
+    vec![
+        MANAGED.to_owned(),
+        r#"if [ -f "$HOME/.codeloop/env.sh" ]; then . "$HOME/.codeloop/env.sh"; fi"#.to_owned(),
+    ]
+}
+
+/// The block for PowerShell profiles.
+pub fn powershell_block() -> Vec<String> {
+    vec![
+        MANAGED.to_owned(),
+        r#"if (Test-Path "$HOME/.codeloop/env.ps1") { . "$HOME/.codeloop/env.ps1" }"#.to_owned(),
+    ]
+}
+
+const OWNED: &str = "written by `codeloop init`; holds your CodeLoop API key, so keep it private (mode 0600) and out of git";
+
+/// `~/.codeloop/env.sh`, sourced by the POSIX rc blocks.
+pub fn env_sh(key: &str) -> String {
+    format!(
+        "# {OWNED}\nexport CODELOOP_API_KEY={}\n",
+        single_quoted(key, "'\\''")
+    )
+}
+
+/// `~/.codeloop/env.ps1`, dot-sourced by the PowerShell profile block.
+pub fn env_ps1(key: &str) -> String {
+    format!(
+        "# {OWNED}\n$env:CODELOOP_API_KEY = {}\n",
+        single_quoted(key, "''")
+    )
+}
+
+/// `conf.d/codeloop.fish`, which fish sources by itself.
+pub fn env_fish(key: &str) -> String {
+    format!(
+        "# {OWNED}\nset -gx CODELOOP_API_KEY {}\n",
+        single_quoted(key, "\\'")
+    )
+}
+
+/// `'value'` with each `'` written as `escaped`. Keys never contain quotes (the
+/// format check), but the placeholder and any future format must stay inert.
+fn single_quoted(value: &str, escaped: &str) -> String {
+    format!("'{}'", value.replace('\'', escaped))
+}
+
+/// Whether a bash login file already sources `.bashrc` (then `.bashrc`'s block is
+/// enough). Reads lines, ignoring comments.
+pub fn sources_bashrc(text: &str) -> bool {
+    text.lines().any(|line| {
+        let line = line.trim();
+        !line.starts_with('#')
+            && line.contains(".bashrc")
+            && (line.contains("source ")
+                || line.starts_with(". ")
+                || line.contains(" . ")
+                || line.contains("; . "))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_files_quote_for_their_shell() {
+        assert_eq!(
+            env_sh("cl_live_abcdefgh"),
+            format!("# {OWNED}\nexport CODELOOP_API_KEY='cl_live_abcdefgh'\n")
+        );
+        assert!(env_sh("a'b").contains("'a'\\''b'"));
+        assert!(env_ps1("a'b").contains("= 'a''b'"));
+        assert!(env_fish("a'b").contains("'a\\'b'"));
+    }
+
+    #[test]
+    fn recognises_login_files_that_source_bashrc() {
+        assert!(sources_bashrc(
+            "if [ -f ~/.bashrc ]; then . ~/.bashrc; fi\n"
+        ));
+        assert!(sources_bashrc("[[ -f ~/.bashrc ]] && source ~/.bashrc\n"));
+        assert!(sources_bashrc(". \"$HOME/.bashrc\"\n"));
+        assert!(!sources_bashrc(
+            "# source ~/.bashrc\nexport PATH=~/bin:$PATH\n"
+        ));
+        assert!(!sources_bashrc("export EDITOR=vim\n"));
+    }
+}
