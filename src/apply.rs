@@ -112,9 +112,10 @@ fn apply_one(edit: &FileEdit) -> Result<Outcome, String> {
         return Ok(Outcome::AlreadyDone);
     };
     let real = real_path(&edit.path)?;
+    // codeloop's own files need no backup; one would only keep an old key around.
     let backup = match &current {
-        Some(_) => make_backup(&edit.path, &real)?,
-        None => None,
+        Some(_) if !matches!(edit.op, Op::Owned { .. }) => make_backup(&edit.path, &real)?,
+        _ => None,
     };
     let mode = if edit.secret {
         SECRET_FILE_MODE

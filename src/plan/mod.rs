@@ -449,7 +449,7 @@ pub fn read_text(path: &Path) -> Result<Option<(String, Encoding)>, String> {
 
 fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), String> {
     if bytes.starts_with(&[0xFF, 0xFE]) {
-        if bytes.len() % 2 != 0 {
+        if !bytes.len().is_multiple_of(2) {
             return Err(
                 "looks like UTF-16 but has an odd number of bytes; save it as UTF-8 and run again"
                     .to_owned(),

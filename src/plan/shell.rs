@@ -14,11 +14,13 @@ pub const POSIX_MARKERS: Markers = HASH;
 
 const MANAGED: &str = "# managed by `codeloop init`; remove with `codeloop uninstall`";
 
-/// The block for `.zshrc`, `.bashrc` and bash login files.
+/// The block for `.zshrc`, `.bashrc` and bash login files. The code line ends in a
+/// comment so that in a CRLF file the `\r` lands inside it instead of breaking `fi`.
 pub fn posix_block() -> Vec<String> {
     vec![
         MANAGED.to_owned(),
-        r#"if [ -f "$HOME/.codeloop/env.sh" ]; then . "$HOME/.codeloop/env.sh"; fi"#.to_owned(),
+        r#"if [ -f "$HOME/.codeloop/env.sh" ]; then . "$HOME/.codeloop/env.sh"; fi # sets CODELOOP_API_KEY"#
+            .to_owned(),
     ]
 }
 
@@ -26,7 +28,8 @@ pub fn posix_block() -> Vec<String> {
 pub fn powershell_block() -> Vec<String> {
     vec![
         MANAGED.to_owned(),
-        r#"if (Test-Path "$HOME/.codeloop/env.ps1") { . "$HOME/.codeloop/env.ps1" }"#.to_owned(),
+        r#"if (Test-Path "$HOME/.codeloop/env.ps1") { . "$HOME/.codeloop/env.ps1" } # sets CODELOOP_API_KEY"#
+            .to_owned(),
     ]
 }
 
