@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use crate::paths::Paths;
-use crate::plan::{FileEdit, Op, Plan, read_text};
+use crate::plan::{EnvEdit, FileEdit, Op, Plan, read_text, user_env as env_plan};
+use crate::sys::user_env::{RegValue, UserEnv};
 
 /// Mode of new files that hold the key, and of `~/.codeloop`.
 pub const SECRET_FILE_MODE: u32 = 0o600;
@@ -46,7 +47,11 @@ pub struct ApplyError {
     pub written: Vec<Written>,
 }
 
-pub fn apply(plan: &Plan, paths: &Paths) -> Result<Vec<Written>, ApplyError> {
+pub fn apply(
+    plan: &Plan,
+    paths: &Paths,
+    user_env: &mut dyn UserEnv,
+) -> Result<Vec<Written>, ApplyError> {
     let lock_display = paths.display(&paths.lock);
     let _lock = lock(paths).map_err(|e| ApplyError {
         display: lock_display,
@@ -69,7 +74,53 @@ pub fn apply(plan: &Plan, paths: &Paths) -> Result<Vec<Written>, ApplyError> {
             }
         }
     }
+    let env_edits: Vec<&EnvEdit> = plan
+        .targets
+        .iter()
+        .flat_map(|t| t.env_edits.iter())
+        .filter(|e| e.after.is_some())
+        .collect();
+    for edit in &env_edits {
+        let display = format!("{}\\{}", env_plan::LOCATION, edit.name);
+        match apply_env(edit, user_env) {
+            Ok(outcome) => written.push(Written { display, outcome }),
+            Err(message) => {
+                return Err(ApplyError {
+                    display,
+                    message,
+                    written,
+                });
+            }
+        }
+    }
+    if !env_edits.is_empty() {
+        // Best effort: the value is written either way; only new Explorer-started
+        // programs would miss it until the next sign-in.
+        let _ = user_env.broadcast();
+    }
     Ok(written)
+}
+
+fn apply_env(edit: &EnvEdit, user_env: &mut dyn UserEnv) -> Result<Outcome, String> {
+    let current = user_env
+        .get(&edit.name)
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    let before = match &current {
+        Some(RegValue::Sz(v)) => Some(v.clone()),
+        _ => None,
+    };
+    let replanned = before != edit.before || matches!(current, Some(RegValue::Other(_)));
+    let Some(value) = env_plan::set(&edit.name, current.as_ref(), &edit.wanted)? else {
+        return Ok(Outcome::AlreadyDone);
+    };
+    user_env
+        .set(&edit.name, &value)
+        .map_err(|e| format!("cannot write it: {e}"))?;
+    Ok(match (before, replanned) {
+        (_, true) => Outcome::Replanned { backup: None },
+        (None, false) => Outcome::Created,
+        (Some(_), false) => Outcome::Changed { backup: None },
+    })
 }
 
 /// Serialises concurrent `codeloop` runs on this home. Released when dropped.

@@ -9,7 +9,7 @@ use anstyle::{AnsiColor, Style};
 use similar::{ChangeTag, TextDiff};
 
 use crate::auth::mask_secrets;
-use crate::plan::{FileEdit, Plan, Status};
+use crate::plan::{EnvEdit, FileEdit, Plan, Status, user_env};
 
 const CONTEXT: usize = 3;
 
@@ -28,6 +28,34 @@ pub fn preview(plan: &Plan, out: &mut dyn Write, show_secrets: bool) -> io::Resu
         for e in &t.edits {
             edit(out, t.target.name(), e, show_secrets)?;
         }
+        for e in &t.env_edits {
+            env_edit(out, t.target.name(), e, show_secrets)?;
+        }
+    }
+    Ok(())
+}
+
+/// `HKCU\Environment  CODELOOP_API_KEY: (unset) -> cl_live_ab…yz`, diff-like.
+fn env_edit(out: &mut dyn Write, label: &str, e: &EnvEdit, show_secrets: bool) -> io::Result<()> {
+    let status = match e.status() {
+        Status::Unchanged => "already configured",
+        Status::Changed => "will change",
+        Status::Created => "will set",
+    };
+    writeln!(
+        out,
+        "{BOLD}{label}{BOLD:#}: {} {DIM}({status}){DIM:#}",
+        user_env::LOCATION
+    )?;
+    if let Some(after) = &e.after {
+        let before = e.before.as_deref().unwrap_or("(unset)");
+        let line = format!("  {}: {before} -> {after}", e.name);
+        let line = if show_secrets {
+            line
+        } else {
+            mask_secrets(&line).into_owned()
+        };
+        writeln!(out, "{GREEN}{line}{GREEN:#}")?;
     }
     Ok(())
 }

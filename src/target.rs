@@ -12,16 +12,19 @@ pub enum Target {
     #[value(name = "powershell")]
     PowerShell,
     Fish,
+    #[value(name = "windows-env")]
+    WindowsEnv,
 }
 
 impl Target {
-    pub const ALL: [Target; 6] = [
+    pub const ALL: [Target; 7] = [
         Target::Cursor,
         Target::ClaudeCode,
         Target::Zsh,
         Target::Bash,
         Target::PowerShell,
         Target::Fish,
+        Target::WindowsEnv,
     ];
 
     /// The name on the command line (`--only`, `--skip`).
@@ -33,6 +36,7 @@ impl Target {
             Target::Bash => "bash",
             Target::PowerShell => "powershell",
             Target::Fish => "fish",
+            Target::WindowsEnv => "windows-env",
         }
     }
 
@@ -45,6 +49,7 @@ impl Target {
             Target::Bash => "bash",
             Target::PowerShell => "PowerShell",
             Target::Fish => "fish",
+            Target::WindowsEnv => "the Windows user environment",
         }
     }
 
@@ -63,6 +68,9 @@ impl Target {
             }
             Target::Fish => {
                 "open a new fish shell to get CODELOOP_API_KEY (or run `source ~/.config/fish/conf.d/codeloop.fish`)"
+            }
+            Target::WindowsEnv => {
+                "restart running programs (your editor, open terminals) to see CODELOOP_API_KEY; in this PowerShell run: $env:CODELOOP_API_KEY = (Get-ItemProperty HKCU:\\Environment).CODELOOP_API_KEY"
             }
         }
     }

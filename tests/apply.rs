@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use codeloop::apply::{self, Outcome};
 use codeloop::paths::Paths;
 use codeloop::plan::{self, Options, Plan, Project};
+use codeloop::sys::user_env::MemoryUserEnv;
 use codeloop::sys::{Os, Prompter, Sys};
 use codeloop::target::Target;
 
@@ -90,7 +91,7 @@ fn a_file_changed_after_the_preview_is_planned_again_not_overwritten() {
         &claude_json,
         "{\n  \"numStartups\": 2,\n  \"tipsHistory\": {\"x\": 1}\n}\n",
     );
-    let written = apply::apply(&plan, &sb.paths()).unwrap();
+    let written = apply::apply(&plan, &sb.paths(), &mut MemoryUserEnv::default()).unwrap();
 
     let text = fs::read_to_string(&claude_json).unwrap();
     assert!(
@@ -113,7 +114,7 @@ fn a_change_someone_else_already_made_is_not_written_again() {
     let plan = sb.plan(Target::Cursor);
     let done = plan.targets[0].edits[0].after.clone().unwrap();
     write(&mcp, &done);
-    let written = apply::apply(&plan, &sb.paths()).unwrap();
+    let written = apply::apply(&plan, &sb.paths(), &mut MemoryUserEnv::default()).unwrap();
     assert_eq!(written[0].outcome, Outcome::AlreadyDone);
 }
 
@@ -124,7 +125,7 @@ fn a_file_that_became_invalid_after_the_preview_is_left_alone() {
     write(&mcp, "{}\n");
     let plan = sb.plan(Target::Cursor);
     write(&mcp, "{ half-written");
-    let err = apply::apply(&plan, &sb.paths()).unwrap_err();
+    let err = apply::apply(&plan, &sb.paths(), &mut MemoryUserEnv::default()).unwrap_err();
     assert!(
         err.message.contains("changed on disk since the preview"),
         "{}",
@@ -137,7 +138,7 @@ fn a_file_that_became_invalid_after_the_preview_is_left_alone() {
 fn new_key_files_are_private_and_existing_files_keep_their_mode() {
     let sb = Sandbox::new();
     let plan = sb.plan(Target::ClaudeCode);
-    apply::apply(&plan, &sb.paths()).unwrap();
+    apply::apply(&plan, &sb.paths(), &mut MemoryUserEnv::default()).unwrap();
     assert_eq!(mode(&sb.home.join(".claude.json")), 0o600);
     assert_eq!(mode(&sb.project.join(".claude/settings.local.json")), 0o644);
     assert_eq!(mode(&sb.home.join(".codeloop")), 0o700);
@@ -146,7 +147,12 @@ fn new_key_files_are_private_and_existing_files_keep_their_mode() {
     let mcp = sb.project.join(".cursor/mcp.json");
     write(&mcp, "{}\n");
     fs::set_permissions(&mcp, fs::Permissions::from_mode(0o640)).unwrap();
-    apply::apply(&sb.plan(Target::Cursor), &sb.paths()).unwrap();
+    apply::apply(
+        &sb.plan(Target::Cursor),
+        &sb.paths(),
+        &mut MemoryUserEnv::default(),
+    )
+    .unwrap();
     assert_eq!(mode(&mcp), 0o640);
     assert_eq!(
         mode(&sb.project.join(".cursor/mcp.json.codeloop.bak")),
@@ -160,7 +166,12 @@ fn a_read_only_file_is_refused_and_untouched() {
     let mcp = sb.project.join(".cursor/mcp.json");
     write(&mcp, "{}\n");
     fs::set_permissions(&mcp, fs::Permissions::from_mode(0o444)).unwrap();
-    let err = apply::apply(&sb.plan(Target::Cursor), &sb.paths()).unwrap_err();
+    let err = apply::apply(
+        &sb.plan(Target::Cursor),
+        &sb.paths(),
+        &mut MemoryUserEnv::default(),
+    )
+    .unwrap_err();
     assert!(err.message.contains("read-only"), "{}", err.message);
     assert_eq!(fs::read_to_string(&mcp).unwrap(), "{}\n");
 }
@@ -174,7 +185,12 @@ fn a_symlinked_config_stays_a_link_and_its_target_is_updated() {
     fs::create_dir_all(link.parent().unwrap()).unwrap();
     std::os::unix::fs::symlink(&dotfiles, &link).unwrap();
 
-    apply::apply(&sb.plan(Target::Cursor), &sb.paths()).unwrap();
+    apply::apply(
+        &sb.plan(Target::Cursor),
+        &sb.paths(),
+        &mut MemoryUserEnv::default(),
+    )
+    .unwrap();
 
     assert!(
         fs::symlink_metadata(&link)
@@ -202,9 +218,19 @@ fn the_backup_is_made_once_and_never_overwritten() {
     let sb = Sandbox::new();
     let mcp = sb.project.join(".cursor/mcp.json");
     write(&mcp, "{\"first\": 1}\n");
-    apply::apply(&sb.plan(Target::Cursor), &sb.paths()).unwrap();
+    apply::apply(
+        &sb.plan(Target::Cursor),
+        &sb.paths(),
+        &mut MemoryUserEnv::default(),
+    )
+    .unwrap();
     write(&mcp, "{\"second\": 2}\n");
-    apply::apply(&sb.plan(Target::Cursor), &sb.paths()).unwrap();
+    apply::apply(
+        &sb.plan(Target::Cursor),
+        &sb.paths(),
+        &mut MemoryUserEnv::default(),
+    )
+    .unwrap();
     let backup = sb.project.join(".cursor/mcp.json.codeloop.bak");
     assert_eq!(fs::read_to_string(backup).unwrap(), "{\"first\": 1}\n");
 }

@@ -30,6 +30,12 @@ pub fn run(
     let paths = Paths::resolve(sys, &home, &project);
     let detections = detect::all(sys, &paths);
     let targets = choose(args, &detections);
+    if targets.contains(&Target::WindowsEnv) && sys.os != Os::Windows {
+        return Err(UsageError(
+            "the windows-env target exists only on Windows; on this system use the shell targets (zsh, bash, fish, powershell) to set CODELOOP_API_KEY".to_owned(),
+        )
+        .into());
+    }
 
     report_detection(out, args, &detections, &targets)?;
     if targets.is_empty() {
@@ -66,13 +72,10 @@ pub fn run(
     };
     let mut plan = Plan::default();
     for &target in &targets {
-        plan.targets.push(plan::target(
-            &paths,
-            &project_info,
-            target,
-            &key_text,
-            &opts,
-        ));
+        plan.targets.push(match target {
+            Target::WindowsEnv => plan::windows_env(sys.user_env.as_ref(), &key_text),
+            _ => plan::target(&paths, &project_info, target, &key_text, &opts),
+        });
     }
     plan.dedupe();
     guard_leaks(sys, &paths, &project_info, &mut plan);
@@ -111,7 +114,7 @@ pub fn run(
         }
     }
 
-    match apply::apply(&plan, &paths) {
+    match apply::apply(&plan, &paths, sys.user_env.as_mut()) {
         Ok(written) => {
             report_written(out, &written)?;
             report_restart(out, &plan)?;
@@ -249,10 +252,13 @@ fn project_info(sys: &Sys, paths: &Paths) -> Project {
         .and_then(|t| std::fs::canonicalize(t).ok())
         .map(dunce)
         .unwrap_or_else(|| paths.project.clone());
-    Project {
-        claude_key: root.to_string_lossy().into_owned(),
-        in_git,
+    let mut claude_key = root.to_string_lossy().into_owned();
+    if sys.os == Os::Windows {
+        // Claude Code keys projects by the path with forward slashes on Windows
+        // (read from its own code: `replaceAll("\\", "/")` when the platform is windows).
+        claude_key = claude_key.replace('\\', "/");
     }
+    Project { claude_key, in_git }
 }
 
 /// Runs git in `dir`; `None` when git is missing or could not run.
@@ -369,12 +375,13 @@ fn report_written(out: &mut dyn Write, written: &[apply::Written]) -> std::io::R
 }
 
 fn report_restart(out: &mut dyn Write, plan: &Plan) -> std::io::Result<()> {
+    let mut hints: Vec<&str> = Vec::new();
     for t in plan.targets.iter().filter(|t| t.has_changes()) {
-        writeln!(
-            out,
-            "next: {} to load the CodeLoop server",
-            t.target.restart_hint()
-        )?;
+        let hint = t.target.restart_hint();
+        if !hints.contains(&hint) {
+            hints.push(hint);
+            writeln!(out, "next: {hint}")?;
+        }
     }
     Ok(())
 }

@@ -44,6 +44,10 @@ pub fn one(sys: &Sys, paths: &Paths, target: Target) -> Detection {
         Target::Bash => shell::bash(sys, paths),
         Target::PowerShell => shell::powershell(sys, paths),
         Target::Fish => shell::fish(sys, paths),
+        Target::WindowsEnv if sys.os == Os::Windows => {
+            vec!["this is Windows, where the user environment reaches every new program".to_owned()]
+        }
+        Target::WindowsEnv => Vec::new(),
     };
     let default = !(target == Target::PowerShell && sys.os == Os::Windows);
     Detection {

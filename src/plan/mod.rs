@@ -7,6 +7,7 @@ pub mod block;
 pub mod json;
 pub mod jsonc;
 pub mod shell;
+pub mod user_env;
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,16 @@ pub fn server_entry(key: &str) -> Value {
     json!({
         "command": "npx",
         "args": ["-y", "codeloop-mcp-server"],
+        "env": { "CODELOOP_API_KEY": key }
+    })
+}
+
+/// The entry for per-user configs of clients that cannot start `npx` (a `.cmd`
+/// script) directly on native Windows, Claude Code among them.
+pub fn server_entry_windows(key: &str) -> Value {
+    json!({
+        "command": "cmd",
+        "args": ["/c", "npx", "-y", "codeloop-mcp-server"],
         "env": { "CODELOOP_API_KEY": key }
     })
 }
@@ -160,17 +171,79 @@ impl std::fmt::Display for PlanError {
     }
 }
 
+/// A change to one value of the Windows user environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvEdit {
+    pub name: String,
+    /// The `REG_SZ` value found while planning; `None` when unset.
+    pub before: Option<String>,
+    /// The value to write; `None` when it is already right.
+    pub after: Option<String>,
+    /// The value wanted, to re-plan with if the registry changed before apply.
+    pub wanted: String,
+}
+
+impl EnvEdit {
+    pub fn status(&self) -> Status {
+        match (&self.before, &self.after) {
+            (_, None) => Status::Unchanged,
+            (None, Some(_)) => Status::Created,
+            (Some(_), Some(_)) => Status::Changed,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct TargetPlan {
     pub target: Target,
     pub edits: Vec<FileEdit>,
+    pub env_edits: Vec<EnvEdit>,
     pub errors: Vec<PlanError>,
 }
 
 impl TargetPlan {
+    pub fn new(target: Target) -> TargetPlan {
+        TargetPlan {
+            target,
+            edits: Vec::new(),
+            env_edits: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
     pub fn has_changes(&self) -> bool {
         self.edits.iter().any(|e| e.after.is_some())
+            || self.env_edits.iter().any(|e| e.after.is_some())
     }
+}
+
+/// The `windows-env` target: `CODELOOP_API_KEY` in `HKCU\Environment`.
+pub fn windows_env(env: &dyn crate::sys::user_env::UserEnv, key: &str) -> TargetPlan {
+    let mut plan = TargetPlan::new(Target::WindowsEnv);
+    let name = crate::auth::ENV_VAR;
+    let shown = format!("{}\\{name}", user_env::LOCATION);
+    match env.get(name) {
+        Err(e) => plan.errors.push(PlanError {
+            display: shown.clone(),
+            message: format!("{shown}: cannot read it: {e}"),
+        }),
+        Ok(current) => match user_env::set(name, current.as_ref(), key) {
+            Ok(after) => plan.env_edits.push(EnvEdit {
+                name: name.to_owned(),
+                before: match current {
+                    Some(crate::sys::user_env::RegValue::Sz(v)) => Some(v),
+                    _ => None,
+                },
+                after,
+                wanted: key.to_owned(),
+            }),
+            Err(message) => plan.errors.push(PlanError {
+                display: shown,
+                message,
+            }),
+        },
+    }
+    plan
 }
 
 #[derive(Debug, Clone, Default)]
@@ -243,6 +316,12 @@ pub fn target(
     opts: &Options,
 ) -> TargetPlan {
     let entry = server_entry(key);
+    // Claude Code's configs are per-user files, never shared with macOS/Linux teammates.
+    let claude_entry = if paths.os == crate::sys::Os::Windows {
+        server_entry_windows(key)
+    } else {
+        entry.clone()
+    };
     // (file, holds the key, private to the user, edit)
     let mut specs: Vec<(PathBuf, bool, bool, Op)> = Vec::new();
     match target {
@@ -265,7 +344,7 @@ pub fn target(
                     paths.claude_json.clone(),
                     true,
                     true,
-                    set_op(&["mcpServers", SERVER_NAME], &entry),
+                    set_op(&["mcpServers", SERVER_NAME], &claude_entry),
                 ));
             } else {
                 specs.push((
@@ -274,7 +353,7 @@ pub fn target(
                     true,
                     set_op(
                         &["projects", &project.claude_key, "mcpServers", SERVER_NAME],
-                        &entry,
+                        &claude_entry,
                     ),
                 ));
                 specs.push((
@@ -345,6 +424,8 @@ pub fn target(
                 ));
             }
         }
+        // Planned by `windows_env`, from the registry rather than a file.
+        Target::WindowsEnv => {}
         Target::Fish => {
             specs.push((
                 paths.fish_env.clone(),
@@ -356,11 +437,7 @@ pub fn target(
             ));
         }
     }
-    let mut plan = TargetPlan {
-        target,
-        edits: Vec::new(),
-        errors: Vec::new(),
-    };
+    let mut plan = TargetPlan::new(target);
     for (path, secret, private, op) in specs {
         match edit_file(paths, &path, secret, op) {
             Ok(edit) => plan.edits.push(FileEdit { private, ..edit }),

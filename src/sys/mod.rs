@@ -9,6 +9,10 @@ use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+pub mod user_env;
+
+use user_env::UserEnv;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Os {
     Linux,
@@ -60,6 +64,9 @@ pub struct Sys {
     /// The Documents known folder on Windows (OneDrive may have moved it), where
     /// PowerShell keeps profiles; `None` elsewhere or when the OS would not say.
     pub documents: Option<PathBuf>,
+    /// `HKCU\Environment`: the registry on Windows, in memory elsewhere (where the
+    /// `windows-env` target does not exist).
+    pub user_env: Box<dyn UserEnv>,
     prompter: Box<dyn Prompter>,
 }
 
@@ -77,6 +84,7 @@ impl Sys {
             stdin_tty: io::stdin().is_terminal(),
             stdout_tty: io::stdout().is_terminal(),
             documents: known_folder::documents(),
+            user_env: real_user_env(),
             prompter: Box::new(TerminalPrompter),
         }
     }
@@ -93,6 +101,7 @@ impl Sys {
             stdin_tty: false,
             stdout_tty: false,
             documents: None,
+            user_env: Box::new(user_env::MemoryUserEnv::default()),
             prompter,
         }
     }
@@ -152,6 +161,16 @@ impl Sys {
             .stdin(Stdio::null())
             .output()
     }
+}
+
+#[cfg(windows)]
+fn real_user_env() -> Box<dyn UserEnv> {
+    Box::new(user_env::RegistryUserEnv)
+}
+
+#[cfg(not(windows))]
+fn real_user_env() -> Box<dyn UserEnv> {
+    Box::new(user_env::MemoryUserEnv::default())
 }
 
 #[cfg(windows)]

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Installs what the tests need, and only what is missing (a re-run with everything in
+# place takes about a second):
+#   - git, for the leak-guard and git-top-level tests;
+#   - node + npm, and the real MCP clients pinned in tests/clients/package.json
+#     (the Claude Code CLI), installed into tests/clients/node_modules;
+#   - rustfmt and clippy, for scripts/test.sh;
+#   - zsh, fish and shellcheck, so the shell tests start the real shells;
+#   - the x86_64-pc-windows-gnu target, mingw-w64 and wine, for scripts/wine-e2e.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'test-deps: %s\n' "$*" >&2; }
+
+apt_updated=
+apt_install() {
+    if ! command -v apt-get >/dev/null 2>&1; then
+        say "missing: $*; no apt-get here, install it with your package manager"
+        exit 1
+    fi
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
+    if [ -z "$apt_updated" ]; then
+        say "apt-get update"
+        "${sudo[@]}" apt-get update -qq
+        apt_updated=1
+    fi
+    say "apt-get install $*"
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$@"
+}
+
+command -v git >/dev/null 2>&1 || apt_install git ca-certificates
+
+missing=()
+for tool in zsh:zsh fish:fish shellcheck:shellcheck x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64 wine:wine; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    # wine64 runs the 64-bit codeloop.exe; `wine` is the launcher.
+    [[ " ${missing[*]} " == *" wine "* ]] && missing+=(wine64)
+    apt_install "${missing[@]}"
+fi
+
+if ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
+    say "rustup target add x86_64-pc-windows-gnu"
+    rustup target add x86_64-pc-windows-gnu
+fi
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm
+fi
+
+for component in rustfmt clippy; do
+    sub=${component/rustfmt/fmt}
+    if ! cargo "$sub" --version >/dev/null 2>&1; then
+        say "rustup component add $component"
+        rustup component add "$component"
+    fi
+done
+
+# The real clients: up to date when `npm ls` (offline, checks node_modules against
+# package.json) is satisfied and the CLI is there.
+clients=tests/clients
+if (cd "$clients" && npm ls --depth=0 >/dev/null 2>&1) && [ -x "$clients/node_modules/.bin/claude" ]; then
+    :
+else
+    if [ -f "$clients/package-lock.json" ]; then
+        say "npm ci in $clients"
+        (cd "$clients" && npm ci --no-audit --no-fund)
+    else
+        say "npm install in $clients"
+        (cd "$clients" && npm install --no-audit --no-fund)
+    fi
+    [ -x "$clients/node_modules/.bin/claude" ] || { say "the claude CLI did not install"; exit 1; }
+fi

@@ -1,0 +1,620 @@
+//! Shared test harness: a sandboxed home + project + bin dir, a way to run the built
+//! `codeloop` binary (and git, and real clients) with a cleared environment, snapshots
+//! of every file for "nothing was written" checks, and a guard that no full API key
+//! ever reaches stdout/stderr.
+//!
+//! `clippy.toml` forbids `Command::new`, `fs::write` and `env::var*` outside annotated
+//! places; the helpers below are those places for the tests (each carries an
+//! `#[allow(clippy::disallowed_methods)]` with its reason), and the test files go
+//! through them.
+
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::SystemTime;
+
+/// A valid key. Masked, it reads `cl_live_TE…yz`.
+pub const KEY: &str = "cl_live_TESTkey0123456789xyz";
+pub const KEY_MASKED: &str = "cl_live_TE…yz";
+/// Another valid key, for "the key changed" runs.
+pub const KEY2: &str = "cl_live_NEWkey9876543210_-ab";
+
+/// The system dirs after the sandbox bin dir, so `git` (and nothing from the real
+/// home) is found.
+pub const SYSTEM_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
+pub fn fixture(rel: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel);
+    fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+}
+
+/// The server entry codeloop writes, as a value.
+pub fn expected_entry(key: &str) -> serde_json::Value {
+    serde_json::json!({
+        "command": "npx",
+        "args": ["-y", "codeloop-mcp-server"],
+        "env": {"CODELOOP_API_KEY": key}
+    })
+}
+
+// ---------------------------------------------------------------------------------
+// The sandbox
+
+pub struct Sandbox {
+    _dir: tempfile::TempDir,
+    /// Canonical root holding everything below.
+    pub root: PathBuf,
+    pub home: PathBuf,
+    pub project: PathBuf,
+    /// First on PATH; empty unless a test puts fake executables there.
+    pub bin: PathBuf,
+    /// `CODELOOP_API_KEY` for the next runs (`None`: unset).
+    pub key: Option<String>,
+    /// Extra environment for the next runs.
+    pub env: Vec<(String, String)>,
+    /// Working directory for the next runs (default: the project).
+    pub cwd: PathBuf,
+    /// PATH after the sandbox bin dir (default [`SYSTEM_PATH`]; empty: bin dir only).
+    pub system_path: String,
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sandbox {
+    /// Empty home, empty project, empty bin dir, `CODELOOP_API_KEY` = [`KEY`].
+    pub fn new() -> Sandbox {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = fs::canonicalize(dir.path()).expect("canonical temp dir");
+        let home = root.join("home");
+        let project = root.join("project");
+        let bin = root.join("bin");
+        for d in [&home, &project, &bin] {
+            fs::create_dir_all(d).unwrap();
+        }
+        Sandbox {
+            _dir: dir,
+            cwd: project.clone(),
+            root,
+            home,
+            project,
+            bin,
+            key: Some(KEY.to_owned()),
+            env: Vec::new(),
+            system_path: SYSTEM_PATH.to_owned(),
+        }
+    }
+
+    pub fn without_key() -> Sandbox {
+        let mut s = Sandbox::new();
+        s.key = None;
+        s
+    }
+
+    pub fn home_path(&self, rel: &str) -> PathBuf {
+        self.home.join(rel)
+    }
+
+    pub fn project_path(&self, rel: &str) -> PathBuf {
+        self.project.join(rel)
+    }
+
+    fn path(&self) -> String {
+        let bin = self.bin.to_str().unwrap();
+        if self.system_path.is_empty() {
+            bin.to_owned()
+        } else {
+            format!("{bin}:{}", self.system_path)
+        }
+    }
+
+    fn base_env(&self) -> Vec<(String, String)> {
+        let home = self.home.to_str().unwrap().to_owned();
+        let mut env = vec![
+            ("HOME".to_owned(), home.clone()),
+            ("USERPROFILE".to_owned(), home),
+            (
+                "XDG_CONFIG_HOME".to_owned(),
+                self.home.join(".config").to_str().unwrap().to_owned(),
+            ),
+            ("PATH".to_owned(), self.path()),
+            ("NO_COLOR".to_owned(), "1".to_owned()),
+        ];
+        env.extend(self.env.iter().cloned());
+        env
+    }
+
+    /// Runs `codeloop ARGS` in [`Sandbox::cwd`] with a cleared environment and stdin
+    /// not a terminal. Unless `--show-secrets` is passed, also checks that no full
+    /// key is in the output.
+    pub fn run(&self, args: &[&str]) -> Output {
+        let mut env = self.base_env();
+        if let Some(key) = &self.key {
+            env.push(("CODELOOP_API_KEY".to_owned(), key.clone()));
+        }
+        let out = run_program(
+            Path::new(env!("CARGO_BIN_EXE_codeloop")),
+            args,
+            &self.cwd,
+            &env,
+        );
+        if !args.contains(&"--show-secrets") {
+            assert_no_full_key(&out.stdout, "stdout");
+            assert_no_full_key(&out.stderr, "stderr");
+        }
+        out
+    }
+
+    /// `codeloop init --yes --only TARGETS` that must succeed.
+    pub fn init_ok(&self, only: &str) -> Output {
+        let out = self.run(&["init", "--yes", "--only", only]);
+        out.assert_code(0);
+        out
+    }
+
+    /// Runs git in `dir` with the sandbox home and no system config.
+    pub fn git(&self, dir: &Path, args: &[&str]) -> Output {
+        let mut env = self.base_env();
+        env.push(("GIT_CONFIG_NOSYSTEM".to_owned(), "1".to_owned()));
+        env.push(("GIT_AUTHOR_NAME".to_owned(), "Test".to_owned()));
+        env.push(("GIT_AUTHOR_EMAIL".to_owned(), "test@example.com".to_owned()));
+        env.push(("GIT_COMMITTER_NAME".to_owned(), "Test".to_owned()));
+        env.push((
+            "GIT_COMMITTER_EMAIL".to_owned(),
+            "test@example.com".to_owned(),
+        ));
+        let out = run_program(Path::new("git"), args, dir, &env);
+        out.assert_code(0);
+        out
+    }
+
+    /// `git init` in `dir`.
+    pub fn git_init(&self, dir: &Path) {
+        self.git(dir, &["init", "-q"]);
+    }
+
+    /// A fake executable `name` in the sandbox bin dir (for PATH detection).
+    pub fn fake_exe(&self, name: &str) -> PathBuf {
+        let path = self.bin.join(name);
+        write(&path, "#!/bin/sh\nexit 0\n");
+        set_mode(&path, 0o755);
+        path
+    }
+
+    /// Every dir, file and symlink under the sandbox root (except inside `.git/`).
+    pub fn snapshot(&self) -> Snapshot {
+        snapshot(&self.root)
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Running programs
+
+pub struct Output {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn both(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    /// Panics (showing the output with keys masked) unless the exit code is `code`.
+    pub fn assert_code(&self, code: i32) {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "expected exit code {code}, got {:?}\n{}",
+            self.code,
+            self.masked()
+        );
+    }
+
+    /// The output for a failure message: every `cl_live_…` masked.
+    pub fn masked(&self) -> String {
+        format!(
+            "--- stdout ---\n{}\n--- stderr ---\n{}",
+            mask(&self.stdout),
+            mask(&self.stderr)
+        )
+    }
+
+    pub fn stdout_has(&self, needle: &str) {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}\n{}",
+            self.masked()
+        );
+    }
+
+    pub fn stderr_has(&self, needle: &str) {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n{}",
+            self.masked()
+        );
+    }
+
+    pub fn output_has(&self, needle: &str) {
+        assert!(
+            self.both().contains(needle),
+            "neither stdout nor stderr has {needle:?}\n{}",
+            self.masked()
+        );
+    }
+}
+
+/// Runs `program` in `cwd` with exactly `env` (everything else cleared), stdin null.
+#[allow(clippy::disallowed_methods)] // the tests' one place that spawns children
+pub fn run_program(program: &Path, args: &[&str], cwd: &Path, env: &[(String, String)]) -> Output {
+    let output = Command::new(program)
+        .args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    Output {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Finds `name` on the test process's own PATH (for `node`, which the real-client
+/// tests hand to a child whose environment is otherwise cleared).
+#[allow(clippy::disallowed_methods)] // reads the test runner's PATH, never the sandbox's
+pub fn find_on_host_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Whether the test runs in CI (a missing prerequisite then fails instead of skipping).
+#[allow(clippy::disallowed_methods)] // reads the test runner's environment
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty())
+}
+
+// ---------------------------------------------------------------------------------
+// Files
+
+/// Writes `contents`, creating parent dirs.
+#[allow(clippy::disallowed_methods)] // tests seed their sandbox directly
+pub fn write(path: &Path, contents: impl AsRef<[u8]>) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+pub fn symlink(target: &Path, link: &Path) {
+    fs::create_dir_all(link.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(target, link).unwrap();
+}
+
+pub fn set_mode(path: &Path, mode: u32) {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+pub fn mode(path: &Path) -> u32 {
+    fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+pub fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+pub fn read_bytes(path: &Path) -> Vec<u8> {
+    fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// Parses a JSON or JSONC file (comments, trailing commas, BOM allowed).
+pub fn read_jsonc(path: &Path) -> serde_json::Value {
+    parse_jsonc(&read(path))
+}
+
+pub fn parse_jsonc(text: &str) -> serde_json::Value {
+    let plain = strip_jsonc(text.strip_prefix('\u{feff}').unwrap_or(text));
+    serde_json::from_str(&plain)
+        .unwrap_or_else(|e| panic!("not valid JSONC ({e}):\n{}", mask(text)))
+}
+
+/// JSONC → JSON: drops comments and trailing commas, leaves strings alone.
+fn strip_jsonc(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                out.extend_from_slice(&b[start..i.min(b.len())]);
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b',' => {
+                // Drop it when only whitespace/comments separate it from } or ].
+                if !matches!(next_token(b, i + 1), Some(b'}' | b']')) {
+                    out.push(b',');
+                }
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// The first byte after `i` that is not whitespace or inside a comment.
+fn next_token(b: &[u8], mut i: usize) -> Option<u8> {
+    loop {
+        match b.get(i)? {
+            c if c.is_ascii_whitespace() => i += 1,
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            &c => return Some(c),
+        }
+    }
+}
+
+/// 1-based `LINE:COL` of the first occurrence of `needle` in `text`.
+pub fn line_col(text: &str, needle: &str) -> String {
+    let offset = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in text"));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before[before.rfind('\n').map_or(0, |n| n + 1)..]
+        .chars()
+        .count()
+        + 1;
+    format!("{line}:{col}")
+}
+
+/// What changed between two texts: `(removed, inserted)`, the middle parts left once
+/// the longest common prefix and suffix are taken away. `removed == ""` means `after`
+/// is `before` with one run of text inserted, every other byte untouched.
+pub fn changed_span<'a>(before: &'a str, after: &'a str) -> (&'a str, &'a str) {
+    let (b, a) = (before.as_bytes(), after.as_bytes());
+    let mut pre = b.iter().zip(a).take_while(|(x, y)| x == y).count();
+    while !before.is_char_boundary(pre) || !after.is_char_boundary(pre) {
+        pre -= 1;
+    }
+    let max_suf = b.len().min(a.len()) - pre;
+    let mut suf = b
+        .iter()
+        .rev()
+        .zip(a.iter().rev())
+        .take(max_suf)
+        .take_while(|(x, y)| x == y)
+        .count();
+    while !before.is_char_boundary(b.len() - suf) || !after.is_char_boundary(a.len() - suf) {
+        suf -= 1;
+    }
+    (&before[pre..b.len() - suf], &after[pre..a.len() - suf])
+}
+
+/// Asserts `after` is `before` with one insertion and nothing else changed; returns
+/// the inserted text.
+pub fn assert_pure_insertion<'a>(before: &'a str, after: &'a str) -> &'a str {
+    let (removed, inserted) = changed_span(before, after);
+    assert!(
+        removed.is_empty(),
+        "bytes outside the codeloop entry changed: removed {:?}, inserted {:?}",
+        mask(removed),
+        mask(inserted)
+    );
+    inserted
+}
+
+// ---------------------------------------------------------------------------------
+// Snapshots
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    Dir {
+        mode: u32,
+    },
+    File {
+        bytes: Vec<u8>,
+        mode: u32,
+        mtime: SystemTime,
+        inode: u64,
+    },
+    Symlink {
+        target: PathBuf,
+    },
+}
+
+pub type Snapshot = BTreeMap<PathBuf, Entry>;
+
+pub fn snapshot(root: &Path) -> Snapshot {
+    let mut snap = BTreeMap::new();
+    walk(root, root, &mut snap);
+    snap
+}
+
+fn walk(root: &Path, dir: &Path, snap: &mut Snapshot) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let rel = path.strip_prefix(root).unwrap().to_path_buf();
+        let meta = fs::symlink_metadata(&path).unwrap();
+        if meta.file_type().is_symlink() {
+            snap.insert(
+                rel,
+                Entry::Symlink {
+                    target: fs::read_link(&path).unwrap(),
+                },
+            );
+        } else if meta.is_dir() {
+            if path.file_name() == Some(std::ffi::OsStr::new(".git")) {
+                // git's own state (its index refreshes on read-only commands).
+                continue;
+            }
+            snap.insert(
+                rel,
+                Entry::Dir {
+                    mode: meta.mode() & 0o7777,
+                },
+            );
+            walk(root, &path, snap);
+        } else {
+            snap.insert(
+                rel,
+                Entry::File {
+                    bytes: fs::read(&path).unwrap(),
+                    mode: meta.mode() & 0o7777,
+                    mtime: meta.modified().unwrap(),
+                    inode: meta.ino(),
+                },
+            );
+        }
+    }
+}
+
+/// Asserts nothing under the sandbox was created, removed or changed (bytes, mode,
+/// mtime, inode, symlink target); the message lists paths only, never contents.
+pub fn assert_unchanged(before: &Snapshot, after: &Snapshot) {
+    let mut problems = Vec::new();
+    for (path, entry) in before {
+        match after.get(path) {
+            None => problems.push(format!("removed: {}", path.display())),
+            Some(now) if now != entry => problems.push(format!(
+                "changed: {} ({})",
+                path.display(),
+                what_changed(entry, now)
+            )),
+            _ => {}
+        }
+    }
+    for path in after.keys().filter(|p| !before.contains_key(*p)) {
+        problems.push(format!("created: {}", path.display()));
+    }
+    assert!(
+        problems.is_empty(),
+        "the sandbox changed:\n  {}",
+        problems.join("\n  ")
+    );
+}
+
+fn what_changed(a: &Entry, b: &Entry) -> &'static str {
+    match (a, b) {
+        (
+            Entry::File {
+                bytes: b1,
+                mode: m1,
+                mtime: t1,
+                ..
+            },
+            Entry::File {
+                bytes: b2,
+                mode: m2,
+                mtime: t2,
+                ..
+            },
+        ) => {
+            if b1 != b2 {
+                "bytes"
+            } else if m1 != m2 {
+                "mode"
+            } else if t1 != t2 {
+                "mtime"
+            } else {
+                "inode (rewritten)"
+            }
+        }
+        (Entry::Dir { .. }, Entry::Dir { .. }) => "mode",
+        (Entry::Symlink { .. }, Entry::Symlink { .. }) => "link target",
+        _ => "kind",
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Secrets
+
+fn is_key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+/// Panics if `text` holds any full `cl_live_…` key: after the prefix, at most the two
+/// characters of the masked form (`cl_live_ab…yz`) may follow. The message never
+/// shows the key.
+pub fn assert_no_full_key(text: &str, what: &str) {
+    for (i, _) in text.match_indices("cl_live_") {
+        let run = text[i + 8..]
+            .chars()
+            .take_while(|&c| is_key_char(c))
+            .count();
+        assert!(
+            run <= 2,
+            "{what} contains a full API key at byte {i}:\n{}",
+            mask(text)
+        );
+    }
+}
+
+/// Every `cl_live_…` key in `text` masked to `cl_live_ab…yz`, for failure messages.
+pub fn mask(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("cl_live_") {
+        out.push_str(&rest[..i + 8]);
+        rest = &rest[i + 8..];
+        let run: String = rest.chars().take_while(|&c| is_key_char(c)).collect();
+        if run.len() > 4 {
+            out.push_str(&run[..2]);
+            out.push('…');
+            out.push_str(&run[run.len() - 2..]);
+        } else {
+            out.push_str(&run); // already masked (`cl_live_ab…yz`), or no key
+        }
+        rest = &rest[run.len()..];
+    }
+    out.push_str(rest);
+    out
+}
