@@ -94,4 +94,5 @@ assert json.load(open(f"{project}/.claude/settings.local.json"))["permissions"][
 PY
 echo "wine-e2e: Cursor and Claude Code configs written under the Windows profile"
 
-echo "wine-e2e: 6 passed, 0 failed in $(( $(date +%s) - started ))s"
+echo "wine-e2e: took $(( $(date +%s) - started ))s including the build"
+echo "wine-e2e: 6 passed, 0 failed"
