@@ -140,10 +140,16 @@ pub fn remove(current: &str, m: Markers) -> Result<Option<String>, BlockError> {
     };
     let mut start = found.start;
     if !current[..found.end].ends_with('\n') && start > 0 {
-        // The block ended the file without a newline: the one before it was ours.
-        start -= 1;
-        if start > 0 && current.as_bytes()[start - 1] == b'\r' {
-            start -= 1;
+        // The block ended the file without a newline: the line break before it was
+        // ours, in the style the block's own lines use (a `\r` before a `\n` of
+        // ours may be the user's: `upsert` of "a\r" writes "a\r\n# >>> …\n…").
+        let begin_line = &current[found.start..];
+        let nl = match begin_line.find('\n') {
+            Some(i) if i > 0 && begin_line.as_bytes()[i - 1] == b'\r' => "\r\n",
+            _ => "\n",
+        };
+        if current[..start].ends_with(nl) {
+            start -= nl.len();
         }
     }
     let mut out = String::with_capacity(current.len());
@@ -218,6 +224,18 @@ mod tests {
     fn keeps_crlf() {
         let added = roundtrip("a\r\nb\r\n");
         assert_eq!(added.matches('\n').count(), added.matches("\r\n").count());
+    }
+
+    #[test]
+    fn a_carriage_return_of_the_user_before_the_block_is_kept_on_reverse() {
+        // Regression (found by tests/properties.rs): the reverse took the user's
+        // lone `\r` for half of a CRLF break of ours.
+        assert_eq!(
+            roundtrip("\r"),
+            "\r\n# >>> codeloop >>>\n# managed by codeloop\n/.cursor/mcp.json\n# <<< codeloop <<<"
+        );
+        roundtrip("a\r");
+        roundtrip("a\r\nb\r");
     }
 
     #[test]

@@ -139,8 +139,18 @@ fn edit(text: &str, path: &[&str], leaf: &Leaf) -> Result<Option<Edited>, JsonEr
         // Empty, or only comments: keep what is there and add the document after it.
         let value = nest(path, leaf);
         let mut out = String::with_capacity(text.len() + 256);
-        if text.trim().is_empty() {
-            out.push_str(&text[..jsonc::bom_len(text)]);
+        if text.trim_start_matches('\u{feff}').trim().is_empty() {
+            // Only whitespace: the document goes first and the whitespace stays after
+            // it, so the reverse (which takes the root and its line break) gives it back.
+            let bom = jsonc::bom_len(text);
+            out.push_str(&text[..bom]);
+            out.push_str(&style.render(&value, ""));
+            out.push_str(style.nl);
+            out.push_str(&text[bom..]);
+            return Ok(Some(Edited {
+                text: out,
+                created: path.len() + leaf.is_container() as usize,
+            }));
         } else {
             out.push_str(text);
             if !text.ends_with('\n') {
@@ -778,6 +788,19 @@ mod tests {
         assert!(out.starts_with("\u{feff}{\"mcpServers\": {\n"), "{out:?}");
         assert!(out.ends_with("}}") || out.ends_with('}'));
         set_roundtrip(Some("\u{feff}{}"));
+    }
+
+    #[test]
+    fn a_whitespace_only_file_gets_its_whitespace_back_on_reverse() {
+        // Regression (found by tests/properties.rs): `echo > mcp.json` leaves "\n",
+        // which the forward edit dropped, so the reverse gave back "".
+        for original in ["\n", " \t\n", "\t", "\r\n", "\u{feff}\n"] {
+            let out = set_roundtrip(Some(original));
+            assert!(
+                out.trim_start_matches('\u{feff}').starts_with('{'),
+                "{out:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,3 @@
+# edited on Windows
+export FOO=bar
+alias ll="ls -l"

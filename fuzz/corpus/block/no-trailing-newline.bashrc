@@ -1,0 +1,3 @@
+# aliases
+alias ll="ls -l"
+export FOO=bar
