@@ -32,7 +32,7 @@ apt_install() {
 command -v git >/dev/null 2>&1 || apt_install git ca-certificates
 
 missing=()
-for tool in zsh:zsh fish:fish shellcheck:shellcheck x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64 wine:wine; do
+for tool in tmux:tmux zsh:zsh fish:fish shellcheck:shellcheck x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64 wine:wine; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use crate::paths::Paths;
-use crate::plan::{EnvEdit, FileEdit, Op, Plan, read_text, user_env as env_plan};
+use crate::plan::{
+    Change, EnvEdit, FileEdit, Op, Plan, backup_path, read_text, user_env as env_plan,
+};
 use crate::sys::user_env::{RegValue, UserEnv};
 
 /// Mode of new files that hold the key, and of `~/.codeloop`.
@@ -30,6 +32,8 @@ pub enum Outcome {
     },
     /// Someone else already made the change after the preview.
     AlreadyDone,
+    /// Removed: it only held what codeloop had put there.
+    Deleted,
 }
 
 #[derive(Debug, Clone)]
@@ -60,7 +64,7 @@ pub fn apply(
     })?;
     let mut written = Vec::new();
     for edit in plan.edits().filter(|e| e.after.is_some()) {
-        match apply_one(edit) {
+        match apply_one(edit, paths) {
             Ok(outcome) => written.push(Written {
                 display: edit.display.clone(),
                 outcome,
@@ -110,6 +114,16 @@ fn apply_env(edit: &EnvEdit, user_env: &mut dyn UserEnv) -> Result<Outcome, Stri
         _ => None,
     };
     let replanned = before != edit.before || matches!(current, Some(RegValue::Other(_)));
+    if edit.delete {
+        // Only while it still holds what we planned to remove.
+        if before.is_none() || before != edit.before {
+            return Ok(Outcome::AlreadyDone);
+        }
+        user_env
+            .delete(&edit.name)
+            .map_err(|e| format!("cannot delete it: {e}"))?;
+        return Ok(Outcome::Deleted);
+    }
     let Some(value) = env_plan::set(&edit.name, current.as_ref(), &edit.wanted)? else {
         return Ok(Outcome::AlreadyDone);
     };
@@ -135,6 +149,18 @@ fn lock(paths: &Paths) -> io::Result<File> {
     Ok(file)
 }
 
+/// Removes `~/.codeloop` when nothing but the lock file is left in it.
+pub fn remove_codeloop_dir_if_unused(paths: &Paths) {
+    let Ok(entries) = fs::read_dir(&paths.codeloop_dir) else {
+        return;
+    };
+    let names: Vec<_> = entries.flatten().map(|e| e.file_name()).collect();
+    if names.iter().all(|n| n == "lock") {
+        let _ = fs::remove_file(&paths.lock);
+        let _ = fs::remove_dir(&paths.codeloop_dir);
+    }
+}
+
 /// Creates `dir` (and parents) with mode 0700 for the last component.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     if dir.is_dir() {
@@ -147,25 +173,50 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     builder.create(dir)
 }
 
-fn apply_one(edit: &FileEdit) -> Result<Outcome, String> {
+fn apply_one(edit: &FileEdit, paths: &Paths) -> Result<Outcome, String> {
     let read = read_text(&edit.path)?;
     let encoding = read.as_ref().map_or(edit.encoding, |(_, e)| *e);
     let current = read.map(|(text, _)| text);
-    let (after, replanned) = if current == edit.before {
-        (edit.after.clone(), false)
-    } else {
-        let again = edit.op.plan(current.as_deref()).map_err(|e| {
-            format!("changed on disk since the preview and can no longer be edited: {e}")
-        })?;
-        (again, true)
+    let stale = |e: crate::plan::EditError| {
+        format!("changed on disk since the preview and can no longer be edited: {e}")
     };
-    let Some(after) = after else {
-        return Ok(Outcome::AlreadyDone);
+    let (change, replanned) = if current == edit.before {
+        let change = match (&edit.after, edit.remove_file) {
+            (None, _) => Change::Keep,
+            (Some(_), true) => Change::Delete,
+            (Some(after), false) => Change::Write(after.clone()),
+        };
+        (change, false)
+    } else if let Op::Undo(inner) = &edit.op {
+        let backup = read_text(&backup_path(&edit.path))
+            .ok()
+            .flatten()
+            .map(|(t, _)| t);
+        (
+            inner
+                .undo(current.as_deref(), backup.as_deref())
+                .map_err(stale)?,
+            true,
+        )
+    } else {
+        let again = edit.op.plan(current.as_deref()).map_err(stale)?;
+        (again.map_or(Change::Keep, Change::Write), true)
+    };
+    let after = match change {
+        Change::Keep => return Ok(Outcome::AlreadyDone),
+        Change::Delete => {
+            remove_owned_file(&edit.path)?;
+            remove_empty_parents(&edit.path, paths);
+            return Ok(Outcome::Deleted);
+        }
+        Change::Write(after) => after,
     };
     let real = real_path(&edit.path)?;
     // codeloop's own files need no backup; one would only keep an old key around.
     let backup = match &current {
-        Some(_) if !matches!(edit.op, Op::Owned { .. }) => make_backup(&edit.path, &real)?,
+        Some(_) if edit.backup && !matches!(edit.op, Op::Owned { .. }) => {
+            make_backup(&edit.path, &real)?
+        }
         _ => None,
     };
     let mode = if edit.secret {
@@ -180,11 +231,44 @@ fn apply_one(edit: &FileEdit) -> Result<Outcome, String> {
         Mode::KeepOr(mode)
     };
     write_atomic(&real, &encoding.encode(&after), mode)?;
+    if edit.drop_backup && !replanned {
+        // The reverse edit gave back the original bytes: the backup is redundant.
+        let _ = fs::remove_file(backup_path(&edit.path));
+    }
     Ok(match (current, replanned) {
         (None, false) => Outcome::Created,
         (_, true) => Outcome::Replanned { backup },
         (Some(_), false) => Outcome::Changed { backup },
     })
+}
+
+/// Deletes a file that only held codeloop's content. A symlink is left in place
+/// (emptied through the link) so someone's dotfiles layout is not broken.
+fn remove_owned_file(path: &Path) -> Result<(), String> {
+    match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let real = real_path(path)?;
+            write_atomic(&real, b"", Mode::KeepOr(PLAIN_FILE_MODE))
+        }
+        _ => fs::remove_file(path).map_err(|e| format!("cannot delete it: {e}")),
+    }
+}
+
+/// After deleting a file codeloop created, the directories it created for it
+/// (`.cursor/`, `fish/conf.d/`, …) go too while empty — never the project or home.
+fn remove_empty_parents(path: &Path, paths: &Paths) {
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        let inside = d.starts_with(&paths.project) || d.starts_with(&paths.home);
+        if d == paths.project || d == paths.home || !inside {
+            break;
+        }
+        if fs::remove_dir(d).is_err() {
+            break; // not empty (or not ours to remove)
+        }
+        dir = d.parent();
+    }
 }
 
 /// The file a path finally points at, so a symlinked config stays a symlink.

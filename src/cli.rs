@@ -8,9 +8,10 @@ use crate::target::Target;
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
-  0  done, or nothing to do
-  1  error (nothing was applied if planning failed)
-  2  usage error";
+  0  done, or nothing to do (doctor: healthy)
+  1  error, nothing applied if planning failed (doctor: problems found)
+  2  usage error
+  3  init --check: changes are pending";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -30,6 +31,63 @@ pub enum Command {
     /// Configure the CodeLoop MCP server in the editors you use (previewed as diffs).
     #[command(after_help = EXIT_CODES)]
     Init(InitArgs),
+    /// Remove exactly what `init` added (previewed as diffs).
+    #[command(after_help = EXIT_CODES)]
+    Uninstall(UninstallArgs),
+    /// Check this machine's setup without changing anything.
+    #[command(after_help = EXIT_CODES)]
+    Doctor(DoctorArgs),
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// The project to clean up [default: the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+
+    /// Print the diff of every removal and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Remove without asking (required when stdin is not a terminal or CI is set).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Only these targets (comma-separated) [default: every target].
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub only: Vec<Target>,
+
+    /// Leave these targets alone (comma-separated).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub skip: Vec<Target>,
+
+    /// The user-level configs instead of the project's.
+    #[arg(long)]
+    pub global: bool,
+
+    /// Show keys unmasked in diffs.
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The project to check [default: the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+
+    /// Check the user-level configs instead of the project's.
+    #[arg(long)]
+    pub global: bool,
+
+    /// Print one JSON document instead of the report.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -62,4 +120,12 @@ pub struct InitArgs {
     /// Show the API key unmasked in diffs.
     #[arg(long)]
     pub show_secrets: bool,
+
+    /// No prompts, no colour: print one JSON document describing every target.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Plan only: exit 0 when everything is configured, 3 when changes are pending.
+    #[arg(long)]
+    pub check: bool,
 }

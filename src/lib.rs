@@ -9,6 +9,7 @@ pub mod detect;
 pub mod paths;
 pub mod plan;
 pub mod render;
+pub mod report;
 pub mod sys;
 pub mod target;
 
@@ -29,15 +30,32 @@ pub enum Exit {
     Ok,
     /// Something was reported to the user already; exit 1 without another message.
     Failed,
+    /// A usage error already reported (in a `--json` document); exit 2.
+    Usage,
+    /// `init --check` found changes to make; exit 3.
+    Pending,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Ok => 0,
+            Exit::Failed => 1,
+            Exit::Usage => 2,
+            Exit::Pending => 3,
+        }
+    }
 }
 
 pub fn run(cli: Cli, sys: &mut Sys, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     let result = match cli.command {
         Command::Init(args) => commands::init::run(&args, sys, out, err),
+        Command::Uninstall(args) => commands::uninstall::run(&args, sys, out, err),
+        Command::Doctor(args) => commands::doctor::run(&args, sys, out),
+        Command::Completions { shell } => commands::completions(shell, out),
     };
     match result {
-        Ok(Exit::Ok) => ExitCode::SUCCESS,
-        Ok(Exit::Failed) => ExitCode::from(1),
+        Ok(exit) => ExitCode::from(exit.code()),
         Err(e) => {
             let message = auth::mask_secrets(&format!("{e:#}")).into_owned();
             let _ = writeln!(

@@ -21,26 +21,53 @@ pub const CYAN: Style = AnsiColor::Cyan.on_default();
 pub const YELLOW: Style = AnsiColor::Yellow.on_default();
 
 pub fn preview(plan: &Plan, out: &mut dyn Write, show_secrets: bool) -> io::Result<()> {
-    if let Some(guard) = &plan.guard {
-        edit(out, "git-ignore", guard, show_secrets)?;
+    preview_with(plan, out, show_secrets, false)
+}
+
+/// `undo`: the plan removes codeloop's edits (`uninstall`), which changes the wording.
+pub fn preview_with(
+    plan: &Plan,
+    out: &mut dyn Write,
+    show_secrets: bool,
+    undo: bool,
+) -> io::Result<()> {
+    // A reverse plan covers every target; only what it removes is worth a line.
+    let shown = |s: Status| !undo || s != Status::Unchanged;
+    if let Some(guard) = plan.guard.as_ref().filter(|g| shown(g.status())) {
+        edit(out, "git-ignore", guard, show_secrets, undo)?;
     }
     for t in &plan.targets {
-        for e in &t.edits {
-            edit(out, t.target.name(), e, show_secrets)?;
+        for e in t.edits.iter().filter(|e| shown(e.status())) {
+            edit(out, t.target.name(), e, show_secrets, undo)?;
         }
-        for e in &t.env_edits {
-            env_edit(out, t.target.name(), e, show_secrets)?;
+        for e in t.env_edits.iter().filter(|e| shown(e.status())) {
+            env_edit(out, t.target.name(), e, show_secrets, undo)?;
         }
     }
     Ok(())
 }
 
+fn unchanged_word(undo: bool) -> &'static str {
+    if undo {
+        "nothing to remove"
+    } else {
+        "already configured"
+    }
+}
+
 /// `HKCU\Environment  CODELOOP_API_KEY: (unset) -> cl_live_ab…yz`, diff-like.
-fn env_edit(out: &mut dyn Write, label: &str, e: &EnvEdit, show_secrets: bool) -> io::Result<()> {
+fn env_edit(
+    out: &mut dyn Write,
+    label: &str,
+    e: &EnvEdit,
+    show_secrets: bool,
+    undo: bool,
+) -> io::Result<()> {
     let status = match e.status() {
-        Status::Unchanged => "already configured",
+        Status::Unchanged => unchanged_word(undo),
         Status::Changed => "will change",
         Status::Created => "will set",
+        Status::Deleted => "will delete",
     };
     writeln!(
         out,
@@ -49,6 +76,7 @@ fn env_edit(out: &mut dyn Write, label: &str, e: &EnvEdit, show_secrets: bool) -
     )?;
     if let Some(after) = &e.after {
         let before = e.before.as_deref().unwrap_or("(unset)");
+        let after = if e.delete { "(unset)" } else { after.as_str() };
         let line = format!("  {}: {before} -> {after}", e.name);
         let line = if show_secrets {
             line
@@ -60,11 +88,18 @@ fn env_edit(out: &mut dyn Write, label: &str, e: &EnvEdit, show_secrets: bool) -
     Ok(())
 }
 
-fn edit(out: &mut dyn Write, label: &str, e: &FileEdit, show_secrets: bool) -> io::Result<()> {
+fn edit(
+    out: &mut dyn Write,
+    label: &str,
+    e: &FileEdit,
+    show_secrets: bool,
+    undo: bool,
+) -> io::Result<()> {
     let status = match e.status() {
-        Status::Unchanged => "already configured",
+        Status::Unchanged => unchanged_word(undo),
         Status::Changed => "will change",
         Status::Created => "will create",
+        Status::Deleted => "will delete",
     };
     writeln!(
         out,
@@ -72,7 +107,10 @@ fn edit(out: &mut dyn Write, label: &str, e: &FileEdit, show_secrets: bool) -> i
         e.display
     )?;
     if let Some(after) = &e.after {
-        let diff = unified(e.before.as_deref(), after, &e.display);
+        let mut diff = unified(e.before.as_deref(), after, &e.display);
+        if e.remove_file {
+            diff = diff.replacen(&format!("\n+++ {}\n", e.display), "\n+++ /dev/null\n", 1);
+        }
         let diff = if show_secrets {
             diff
         } else {
@@ -90,6 +128,55 @@ fn edit(out: &mut dyn Write, label: &str, e: &FileEdit, show_secrets: bool) -> i
         }
     }
     Ok(())
+}
+
+/// A spinner on stderr while a long step runs, only when stderr is a terminal (never
+/// on a pipe or in a log). Stops and clears its line when dropped.
+pub struct Spinner {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Spinner {
+    pub fn start(on_terminal: bool, message: &'static str) -> Spinner {
+        if !on_terminal {
+            return Spinner {
+                stop: None,
+                thread: None,
+            };
+        }
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            // Quick steps finish before the first frame and never flash a spinner.
+            let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+            let mut shown = false;
+            for frame in frames.iter().cycle() {
+                match stopped.recv_timeout(std::time::Duration::from_millis(150)) {
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        eprint!("\r{frame} {message}…");
+                        shown = true;
+                    }
+                    _ => break,
+                }
+            }
+            if shown {
+                eprint!("\r\x1b[2K");
+            }
+        });
+        Spinner {
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// A unified diff of `before` → `after`. Only the changed window (plus context) is

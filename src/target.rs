@@ -14,12 +14,24 @@ pub enum Target {
     Fish,
     #[value(name = "windows-env")]
     WindowsEnv,
+    Codex,
+    Gemini,
+    #[value(name = "vscode")]
+    VsCode,
+    Windsurf,
+    #[value(name = "claude-desktop")]
+    ClaudeDesktop,
 }
 
 impl Target {
-    pub const ALL: [Target; 7] = [
+    pub const ALL: [Target; 12] = [
         Target::Cursor,
         Target::ClaudeCode,
+        Target::Codex,
+        Target::Gemini,
+        Target::VsCode,
+        Target::Windsurf,
+        Target::ClaudeDesktop,
         Target::Zsh,
         Target::Bash,
         Target::PowerShell,
@@ -37,6 +49,11 @@ impl Target {
             Target::PowerShell => "powershell",
             Target::Fish => "fish",
             Target::WindowsEnv => "windows-env",
+            Target::Codex => "codex",
+            Target::Gemini => "gemini",
+            Target::VsCode => "vscode",
+            Target::Windsurf => "windsurf",
+            Target::ClaudeDesktop => "claude-desktop",
         }
     }
 
@@ -50,6 +67,11 @@ impl Target {
             Target::PowerShell => "PowerShell",
             Target::Fish => "fish",
             Target::WindowsEnv => "the Windows user environment",
+            Target::Codex => "Codex CLI",
+            Target::Gemini => "Gemini CLI",
+            Target::VsCode => "VS Code",
+            Target::Windsurf => "Windsurf",
+            Target::ClaudeDesktop => "Claude Desktop",
         }
     }
 
@@ -72,6 +94,15 @@ impl Target {
             Target::WindowsEnv => {
                 "restart running programs (your editor, open terminals) to see CODELOOP_API_KEY; in this PowerShell run: $env:CODELOOP_API_KEY = (Get-ItemProperty HKCU:\\Environment).CODELOOP_API_KEY"
             }
+            Target::Codex => "start a new Codex session (`codex mcp list` shows the server)",
+            Target::Gemini => {
+                "start a new Gemini CLI session (`gemini mcp list` shows the server; trust the folder to enable project servers)"
+            }
+            Target::VsCode => {
+                "reload VS Code (or run \"MCP: List Servers\") and start the codeloop server"
+            }
+            Target::Windsurf => "refresh the MCP servers in Windsurf's Cascade panel",
+            Target::ClaudeDesktop => "quit and reopen Claude Desktop to load the CodeLoop server",
         }
     }
 }

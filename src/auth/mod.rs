@@ -87,9 +87,11 @@ pub fn mask_secrets(text: &str) -> Cow<'_, str> {
             .bytes()
             .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
             .count();
-        if run == 0 {
-            // A bare prefix (as in our own error messages) is no secret.
+        if run < 8 {
+            // Too short to be a key: a bare prefix in our own messages, or a key that
+            // is already masked.
             out.push_str(PREFIX);
+            out.push_str(&after[..run]);
         } else {
             out.push_str(&mask_one(&after[..run]));
         }

@@ -2,8 +2,13 @@
 //! Detection only decides what `init` offers by default; it never writes.
 
 mod claude_code;
+mod claude_desktop;
+mod codex;
 mod cursor;
+mod gemini;
 mod shell;
+mod vscode;
+mod windsurf;
 
 use std::path::Path;
 
@@ -40,6 +45,11 @@ pub fn one(sys: &Sys, paths: &Paths, target: Target) -> Detection {
     let evidence = match target {
         Target::Cursor => cursor::evidence(sys, paths),
         Target::ClaudeCode => claude_code::evidence(sys, paths),
+        Target::Codex => codex::evidence(sys, paths),
+        Target::Gemini => gemini::evidence(sys, paths),
+        Target::VsCode => vscode::evidence(sys, paths),
+        Target::Windsurf => windsurf::evidence(sys, paths),
+        Target::ClaudeDesktop => claude_desktop::evidence(sys, paths),
         Target::Zsh => shell::zsh(sys, paths),
         Target::Bash => shell::bash(sys, paths),
         Target::PowerShell => shell::powershell(sys, paths),

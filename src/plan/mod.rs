@@ -7,6 +7,7 @@ pub mod block;
 pub mod json;
 pub mod jsonc;
 pub mod shell;
+pub mod toml;
 pub mod user_env;
 
 use std::path::{Path, PathBuf};
@@ -44,6 +45,8 @@ pub const CLAUDE_PERMISSION: &str = "mcp__codeloop";
 pub enum Op {
     /// Put `value` at `path` in a JSONC file.
     JsonSet { path: Vec<String>, value: Value },
+    /// Put the table `value` at `path` in a TOML file (Codex's `config.toml`).
+    TomlSet { path: Vec<String>, value: Value },
     /// Make the array at `path` in a JSONC file contain `item`.
     JsonArrayItem { path: Vec<String>, item: String },
     /// Make `.gitignore`'s codeloop block list `patterns` (merged with what it lists).
@@ -55,6 +58,17 @@ pub enum Op {
     },
     /// A file codeloop owns outright (the env files): exactly `contents`.
     Owned { contents: String },
+    /// The reverse of the inner edit (`codeloop uninstall`).
+    Undo(Box<Op>),
+}
+
+/// What a reverse edit does to a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Keep,
+    Write(String),
+    /// The file only ever held what codeloop put there.
+    Delete,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +77,8 @@ pub enum EditError {
     Json(#[from] json::JsonError),
     #[error(transparent)]
     Block(#[from] block::BlockError),
+    #[error(transparent)]
+    Toml(#[from] toml::TomlError),
 }
 
 impl Op {
@@ -73,6 +89,10 @@ impl Op {
                 let path: Vec<&str> = path.iter().map(String::as_str).collect();
                 json::set(current, &path, value)?.map(|e| e.text)
             }
+            Op::TomlSet { path, value } => {
+                let path: Vec<&str> = path.iter().map(String::as_str).collect();
+                toml::set(current, &path, value)?
+            }
             Op::JsonArrayItem { path, item } => {
                 let path: Vec<&str> = path.iter().map(String::as_str).collect();
                 json::ensure_in_array(current, &path, item)?.map(|e| e.text)
@@ -82,7 +102,130 @@ impl Op {
             Op::Owned { contents } => {
                 (current != Some(contents.as_str())).then(|| contents.clone())
             }
+            Op::Undo(inner) => match inner.undo(current, None)? {
+                Change::Keep => None,
+                Change::Write(text) => Some(text),
+                Change::Delete => Some(String::new()),
+            },
         })
+    }
+
+    /// The reverse edit: remove exactly what this edit adds. `backup` is the file as it
+    /// was before codeloop first changed it (`<file>.codeloop.bak`), when there is one:
+    /// among the ways to prune containers that became empty, the one that gives back
+    /// those bytes wins. Without a backup, emptied containers on the path are pruned,
+    /// and a file left with nothing in it was codeloop's and is deleted.
+    pub fn undo(&self, current: Option<&str>, backup: Option<&str>) -> Result<Change, EditError> {
+        let Some(text) = current else {
+            return Ok(Change::Keep);
+        };
+        match self {
+            Op::JsonSet { path, .. } => {
+                let path: Vec<&str> = path.iter().map(String::as_str).collect();
+                let candidates = (0..=path.len())
+                    .map(|prune| json::remove(text, &path, prune))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(pick_undo(candidates, path.len() - 1, backup))
+            }
+            Op::TomlSet { path, .. } => {
+                let path: Vec<&str> = path.iter().map(String::as_str).collect();
+                let candidates = toml::remove(text, &path)?;
+                if candidates.is_empty() {
+                    return Ok(Change::Keep);
+                }
+                Ok(pick_undo(
+                    candidates.into_iter().map(Some).collect(),
+                    0,
+                    backup,
+                ))
+            }
+            Op::JsonArrayItem { path, item } => {
+                let path: Vec<&str> = path.iter().map(String::as_str).collect();
+                let candidates = (0..=path.len() + 1)
+                    .map(|prune| json::remove_from_array(text, &path, item, prune))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(pick_undo(candidates, path.len(), backup))
+            }
+            Op::Block { markers, .. } => {
+                let Some(out) = block::remove(text, *markers)? else {
+                    return Ok(Change::Keep);
+                };
+                Ok(empty_means_ours(out, backup))
+            }
+            Op::Gitignore { patterns } => {
+                let Some(body) = block::body(text, block::HASH)? else {
+                    return Ok(Change::Keep);
+                };
+                let kept: Vec<String> = body
+                    .iter()
+                    .filter(|l| {
+                        !l.starts_with('#') && !l.trim().is_empty() && !patterns.contains(l)
+                    })
+                    .cloned()
+                    .collect();
+                let out = if kept.is_empty() {
+                    block::remove(text, block::HASH)?
+                } else {
+                    let mut new_body = vec![GITIGNORE_HEADER.to_owned()];
+                    new_body.extend(kept);
+                    block::upsert(Some(text), block::HASH, &new_body)?
+                };
+                Ok(match out {
+                    None => Change::Keep,
+                    Some(out) => empty_means_ours(out, backup),
+                })
+            }
+            Op::Owned { .. } => Ok(Change::Delete),
+            Op::Undo(inner) => Ok(match inner.plan(Some(text))? {
+                Some(t) => Change::Write(t),
+                None => Change::Keep,
+            }),
+        }
+    }
+
+    /// Whether anything of codeloop's is in `current` (for `doctor`).
+    pub fn present(&self, current: Option<&str>) -> bool {
+        match self.undo(current, None) {
+            Ok(Change::Keep) | Err(_) => false,
+            Ok(_) => true,
+        }
+    }
+}
+
+/// Chooses among reverse edits that prune 0, 1, … emptied containers.
+fn pick_undo(
+    candidates: Vec<Option<String>>,
+    default_prune: usize,
+    backup: Option<&str>,
+) -> Change {
+    if candidates.iter().all(Option::is_none) {
+        return Change::Keep;
+    }
+    if let Some(backup) = backup
+        && let Some(exact) = candidates.iter().flatten().find(|c| c.as_str() == backup)
+    {
+        return Change::Write(exact.clone());
+    }
+    if backup.is_none()
+        && let Some(Some(all)) = candidates.last()
+        && all.trim_start_matches('\u{feff}').trim().is_empty()
+    {
+        return Change::Delete;
+    }
+    let default = candidates
+        .into_iter()
+        .take(default_prune + 1)
+        .flatten()
+        .last()
+        .expect("removal found something");
+    Change::Write(default)
+}
+
+fn empty_means_ours(out: String, backup: Option<&str>) -> Change {
+    if out.is_empty() && backup.is_none() {
+        Change::Delete
+    } else {
+        Change::Write(out)
     }
 }
 
@@ -118,6 +261,7 @@ pub enum Status {
     Unchanged,
     Changed,
     Created,
+    Deleted,
 }
 
 impl Status {
@@ -126,6 +270,7 @@ impl Status {
             Status::Unchanged => "unchanged",
             Status::Changed => "changed",
             Status::Created => "created",
+            Status::Deleted => "deleted",
         }
     }
 }
@@ -146,16 +291,61 @@ pub struct FileEdit {
     /// How the file is stored; kept on write.
     pub encoding: Encoding,
     pub op: Op,
+    /// Delete the file instead of writing `after` (a reverse edit of a file that
+    /// only held codeloop's content).
+    pub remove_file: bool,
+    /// Keep the one-time `<file>.codeloop.bak` before changing it (forward edits).
+    pub backup: bool,
+    /// Delete `<file>.codeloop.bak` after writing: the reverse edit restored it.
+    pub drop_backup: bool,
 }
 
 impl FileEdit {
     pub fn status(&self) -> Status {
         match (&self.before, &self.after) {
             (_, None) => Status::Unchanged,
+            _ if self.remove_file => Status::Deleted,
             (None, Some(_)) => Status::Created,
             (Some(_), Some(_)) => Status::Changed,
         }
     }
+}
+
+/// `<file>.codeloop.bak`, beside the path the user knows.
+pub fn backup_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".codeloop.bak");
+    path.with_file_name(name)
+}
+
+/// Turns a forward edit into its reverse, against the file as planned and its backup.
+pub fn undo_edit(edit: FileEdit) -> Result<FileEdit, PlanError> {
+    let backup_file = backup_path(&edit.path);
+    let backup = read_text(&backup_file).ok().flatten().map(|(t, _)| t);
+    let change = edit
+        .op
+        .undo(edit.before.as_deref(), backup.as_deref())
+        .map_err(|e| PlanError {
+            display: edit.display.clone(),
+            message: format!("{}:{e}", edit.display),
+        })?;
+    let (after, remove_file) = match change {
+        Change::Keep => (None, false),
+        Change::Write(text) => (Some(text), false),
+        Change::Delete => (Some(String::new()), true),
+    };
+    let drop_backup = match (&after, &backup) {
+        (Some(a), Some(b)) => !remove_file && a == b,
+        _ => false,
+    };
+    Ok(FileEdit {
+        after,
+        remove_file,
+        backup: false,
+        drop_backup,
+        op: Op::Undo(Box::new(edit.op)),
+        ..edit
+    })
 }
 
 /// Why a file could not be planned. The message names the file and what to do.
@@ -181,12 +371,15 @@ pub struct EnvEdit {
     pub after: Option<String>,
     /// The value wanted, to re-plan with if the registry changed before apply.
     pub wanted: String,
+    /// Delete the value (the reverse edit) instead of writing `after`.
+    pub delete: bool,
 }
 
 impl EnvEdit {
     pub fn status(&self) -> Status {
         match (&self.before, &self.after) {
             (_, None) => Status::Unchanged,
+            _ if self.delete => Status::Deleted,
             (None, Some(_)) => Status::Created,
             (Some(_), Some(_)) => Status::Changed,
         }
@@ -236,12 +429,49 @@ pub fn windows_env(env: &dyn crate::sys::user_env::UserEnv, key: &str) -> Target
                 },
                 after,
                 wanted: key.to_owned(),
+                delete: false,
             }),
             Err(message) => plan.errors.push(PlanError {
                 display: shown,
                 message,
             }),
         },
+    }
+    plan
+}
+
+/// The reverse of `windows_env`: delete `CODELOOP_API_KEY` only while it holds the
+/// key codeloop writes (`key`; without one, any value in the key format, which only
+/// codeloop puts there).
+pub fn windows_env_undo(env: &dyn crate::sys::user_env::UserEnv, key: Option<&str>) -> TargetPlan {
+    let mut plan = TargetPlan::new(Target::WindowsEnv);
+    let name = crate::auth::ENV_VAR;
+    let shown = format!("{}\\{name}", user_env::LOCATION);
+    match env.get(name) {
+        Err(e) => plan.errors.push(PlanError {
+            display: shown.clone(),
+            message: format!("{shown}: cannot read it: {e}"),
+        }),
+        Ok(current) => {
+            let ours = match (key, &current) {
+                (Some(key), _) => user_env::remove(current.as_ref(), key),
+                (None, Some(crate::sys::user_env::RegValue::Sz(v))) => {
+                    crate::auth::ApiKey::parse(v).is_ok()
+                }
+                (None, _) => false,
+            };
+            let before = match current {
+                Some(crate::sys::user_env::RegValue::Sz(v)) => Some(v),
+                _ => None,
+            };
+            plan.env_edits.push(EnvEdit {
+                name: name.to_owned(),
+                after: ours.then(String::new),
+                delete: ours,
+                wanted: String::new(),
+                before,
+            });
+        }
     }
     plan
 }
@@ -302,6 +532,10 @@ pub struct Project {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub global: bool,
+    /// The same run sets `CODELOOP_API_KEY` for the user (a shell target or
+    /// windows-env): normally-committed project files then reference the variable
+    /// instead of holding the key.
+    pub shell_env: bool,
     /// The PowerShell profiles to edit: those of the installed editions.
     pub powershell_profiles: Vec<PathBuf>,
 }
@@ -426,6 +660,84 @@ pub fn target(
         }
         // Planned by `windows_env`, from the registry rather than a file.
         Target::WindowsEnv => {}
+        Target::Codex => {
+            // Codex forwards named variables from its environment (`env_vars`).
+            let (file, reference) = if opts.global {
+                (&paths.codex_user_config, false)
+            } else {
+                (&paths.codex_project_config, opts.shell_env)
+            };
+            let value = if reference {
+                env_reference_entry(&entry, EnvReference::Forward)
+            } else {
+                entry.clone()
+            };
+            specs.push((
+                file.clone(),
+                !reference,
+                !reference,
+                Op::TomlSet {
+                    path: vec!["mcp_servers".into(), SERVER_NAME.into()],
+                    value,
+                },
+            ));
+        }
+        Target::Gemini => {
+            // Gemini CLI expands `$VAR` / `${VAR}` in settings values.
+            let (file, reference) = if opts.global {
+                (&paths.gemini_user_settings, false)
+            } else {
+                (&paths.gemini_project_settings, opts.shell_env)
+            };
+            let value = if reference {
+                env_reference_entry(&entry, EnvReference::Text("${CODELOOP_API_KEY}"))
+            } else {
+                entry.clone()
+            };
+            specs.push((
+                file.clone(),
+                !reference,
+                !reference,
+                set_op(&["mcpServers", SERVER_NAME], &value),
+            ));
+        }
+        Target::VsCode => {
+            // VS Code's key is `servers`, each with a `type`; it expands `${env:NAME}`.
+            let (file, reference) = if opts.global {
+                (&paths.vscode_user_mcp, false)
+            } else {
+                (&paths.vscode_project_mcp, opts.shell_env)
+            };
+            let value = if reference {
+                env_reference_entry(&entry, EnvReference::Text("${env:CODELOOP_API_KEY}"))
+            } else {
+                entry.clone()
+            };
+            let mut typed = serde_json::Map::new();
+            typed.insert("type".into(), "stdio".into());
+            typed.extend(value.as_object().expect("the entry is an object").clone());
+            specs.push((
+                file.clone(),
+                !reference,
+                !reference,
+                set_op(&["servers", SERVER_NAME], &Value::Object(typed)),
+            ));
+        }
+        // User-only clients: always their per-user file, never shared, so it holds
+        // the key; on Windows they start `npx` (a `.cmd` script) through `cmd /c`.
+        Target::Windsurf | Target::ClaudeDesktop => {
+            let file = if target == Target::Windsurf {
+                &paths.windsurf_mcp
+            } else {
+                &paths.claude_desktop_config
+            };
+            specs.push((
+                file.clone(),
+                true,
+                true,
+                set_op(&["mcpServers", SERVER_NAME], &claude_entry),
+            ));
+        }
         Target::Fish => {
             specs.push((
                 paths.fish_env.clone(),
@@ -445,6 +757,30 @@ pub fn target(
         }
     }
     plan
+}
+
+/// How a committed project file refers to `CODELOOP_API_KEY` instead of holding it.
+enum EnvReference {
+    /// A string the client expands from its environment (`${env:…}`, `${…}`).
+    Text(&'static str),
+    /// Codex: `env_vars = ["CODELOOP_API_KEY"]` forwards the variable as it is.
+    Forward,
+}
+
+/// `entry` with its key replaced by a reference to the environment variable.
+fn env_reference_entry(entry: &Value, reference: EnvReference) -> Value {
+    let mut out = entry.clone();
+    let map = out.as_object_mut().expect("the entry is an object");
+    match reference {
+        EnvReference::Text(text) => {
+            map.insert("env".into(), json!({ crate::auth::ENV_VAR: text }));
+        }
+        EnvReference::Forward => {
+            map.shift_remove("env");
+            map.insert("env_vars".into(), json!([crate::auth::ENV_VAR]));
+        }
+    }
+    out
 }
 
 fn set_op(path: &[&str], value: &Value) -> Op {
@@ -476,6 +812,9 @@ pub fn edit_file(paths: &Paths, path: &Path, secret: bool, op: Op) -> Result<Fil
         private: secret,
         encoding,
         op,
+        remove_file: false,
+        backup: true,
+        drop_backup: false,
     })
 }
 

@@ -35,23 +35,50 @@ impl Os {
 /// Asks the person at the terminal. Only called when `Sys::interactive` is true.
 pub trait Prompter {
     fn confirm(&mut self, question: &str, default: bool) -> io::Result<bool>;
+
+    /// A multi-select over `options` with `selected` pre-checked; the chosen indices.
+    fn select(
+        &mut self,
+        _question: &str,
+        _options: &[String],
+        selected: &[usize],
+    ) -> io::Result<Vec<usize>> {
+        Ok(selected.to_vec())
+    }
 }
 
 /// Prompts through inquire on the real terminal.
 pub struct TerminalPrompter;
+
+fn inquire_error(e: inquire::InquireError) -> io::Error {
+    match e {
+        inquire::InquireError::OperationCanceled | inquire::InquireError::OperationInterrupted => {
+            io::Error::new(io::ErrorKind::Interrupted, "cancelled")
+        }
+        other => io::Error::other(other.to_string()),
+    }
+}
 
 impl Prompter for TerminalPrompter {
     fn confirm(&mut self, question: &str, default: bool) -> io::Result<bool> {
         inquire::Confirm::new(question)
             .with_default(default)
             .prompt()
-            .map_err(|e| match e {
-                inquire::InquireError::OperationCanceled
-                | inquire::InquireError::OperationInterrupted => {
-                    io::Error::new(io::ErrorKind::Interrupted, "cancelled")
-                }
-                other => io::Error::other(other.to_string()),
-            })
+            .map_err(inquire_error)
+    }
+
+    fn select(
+        &mut self,
+        question: &str,
+        options: &[String],
+        selected: &[usize],
+    ) -> io::Result<Vec<usize>> {
+        let answer = inquire::MultiSelect::new(question, options.to_vec())
+            .with_default(selected)
+            .with_help_message("space to toggle, enter to confirm")
+            .raw_prompt()
+            .map_err(inquire_error)?;
+        Ok(answer.into_iter().map(|o| o.index).collect())
     }
 }
 
@@ -61,6 +88,8 @@ pub struct Sys {
     pub cwd: PathBuf,
     pub stdin_tty: bool,
     pub stdout_tty: bool,
+    /// Spinners go to stderr, and only when it is a terminal.
+    pub stderr_tty: bool,
     /// The Documents known folder on Windows (OneDrive may have moved it), where
     /// PowerShell keeps profiles; `None` elsewhere or when the OS would not say.
     pub documents: Option<PathBuf>,
@@ -83,6 +112,7 @@ impl Sys {
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             stdin_tty: io::stdin().is_terminal(),
             stdout_tty: io::stdout().is_terminal(),
+            stderr_tty: io::stderr().is_terminal(),
             documents: known_folder::documents(),
             user_env: real_user_env(),
             prompter: Box::new(TerminalPrompter),
@@ -100,6 +130,7 @@ impl Sys {
             cwd,
             stdin_tty: false,
             stdout_tty: false,
+            stderr_tty: false,
             documents: None,
             user_env: Box::new(user_env::MemoryUserEnv::default()),
             prompter,
@@ -142,6 +173,15 @@ impl Sys {
 
     pub fn confirm(&mut self, question: &str, default: bool) -> io::Result<bool> {
         self.prompter.confirm(question, default)
+    }
+
+    pub fn select(
+        &mut self,
+        question: &str,
+        options: &[String],
+        selected: &[usize],
+    ) -> io::Result<Vec<usize>> {
+        self.prompter.select(question, options, selected)
     }
 
     /// Runs a child with the snapshot's environment (so a sandboxed HOME stays

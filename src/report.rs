@@ -1,0 +1,159 @@
+//! The `--json` documents of `init`, `uninstall` and `doctor`: one JSON value per run,
+//! built from the same plan the human output shows, with every key masked unless
+//! `--show-secrets`. Nothing here reads or writes files.
+
+use serde_json::{Map, Value, json};
+
+use crate::auth::{ApiKey, KeySource, mask_secrets};
+use crate::detect::Detection;
+use crate::paths::Paths;
+use crate::plan::{EnvEdit, FileEdit, Op, Plan, Status, TargetPlan, json, jsonc, user_env};
+use crate::target::Target;
+
+/// The document's text: pretty JSON with keys masked.
+pub fn to_text(doc: &Value, show_secrets: bool) -> String {
+    let text = serde_json::to_string_pretty(doc).expect("a JSON value serialises");
+    if show_secrets {
+        text
+    } else {
+        mask_secrets(&text).into_owned()
+    }
+}
+
+pub fn key(paths: &Paths, key: Option<&(ApiKey, KeySource)>) -> Value {
+    match key {
+        Some((key, source)) => json!({
+            "source": match source {
+                KeySource::Env => "environment".to_owned(),
+                KeySource::ConfigFile(p) => paths.display(p),
+            },
+            "masked": key.masked(),
+        }),
+        None => Value::Null,
+    }
+}
+
+/// Every target: detection with evidence, whether it was selected, and its changes.
+pub fn targets(detections: &[Detection], selected: &[Target], plan: Option<&Plan>) -> Vec<Value> {
+    detections
+        .iter()
+        .map(|d| {
+            let mut t = Map::new();
+            t.insert("name".into(), d.target.name().into());
+            t.insert("detected".into(), d.found().into());
+            t.insert("evidence".into(), d.evidence.clone().into());
+            let tp = plan.and_then(|p| p.targets.iter().find(|tp| tp.target == d.target));
+            let status = match tp {
+                _ if !selected.contains(&d.target) => "skipped",
+                None => "skipped",
+                Some(tp) => target_status(tp),
+            };
+            t.insert("status".into(), status.into());
+            if let Some(tp) = tp {
+                let mut changes: Vec<Value> = tp.edits.iter().map(file_change).collect();
+                changes.extend(tp.env_edits.iter().map(env_change));
+                t.insert("changes".into(), changes.into());
+                let errors: Vec<Value> =
+                    tp.errors.iter().map(|e| e.message.clone().into()).collect();
+                t.insert("errors".into(), errors.into());
+            }
+            Value::Object(t)
+        })
+        .collect()
+}
+
+fn target_status(tp: &TargetPlan) -> &'static str {
+    if !tp.errors.is_empty() {
+        return "error";
+    }
+    let statuses: Vec<Status> = tp
+        .edits
+        .iter()
+        .map(FileEdit::status)
+        .chain(tp.env_edits.iter().map(EnvEdit::status))
+        .filter(|s| *s != Status::Unchanged)
+        .collect();
+    if statuses.is_empty() {
+        "unchanged"
+    } else if statuses.iter().all(|s| *s == Status::Created) {
+        "created"
+    } else {
+        "changed"
+    }
+}
+
+pub fn file_change(e: &FileEdit) -> Value {
+    let mut c = Map::new();
+    c.insert("kind".into(), "file".into());
+    c.insert("path".into(), e.path.to_string_lossy().into_owned().into());
+    c.insert("display".into(), e.display.clone().into());
+    c.insert("status".into(), e.status().word().into());
+    if e.after.is_some()
+        && let Some(patch) = json_patch(e)
+    {
+        c.insert("patch".into(), patch);
+    }
+    Value::Object(c)
+}
+
+fn env_change(e: &EnvEdit) -> Value {
+    json!({
+        "kind": "registry",
+        "path": format!("{}\\{}", user_env::LOCATION, e.name),
+        "status": e.status().word(),
+    })
+}
+
+/// The change to a JSON file as RFC 6902 operations. Only the members along the
+/// edited path are compared, so a 50 MB `~/.claude.json` is never copied into values.
+fn json_patch(e: &FileEdit) -> Option<Value> {
+    let op = match &e.op {
+        Op::Undo(inner) => inner.as_ref(),
+        op => op,
+    };
+    let path: Vec<&str> = match op {
+        Op::JsonSet { path, .. } | Op::JsonArrayItem { path, .. } => {
+            path.iter().map(String::as_str).collect()
+        }
+        _ => return None,
+    };
+    let before = along(e.before.as_deref(), &path);
+    if before.is_null() && !e.remove_file {
+        // A new file: the whole document is added.
+        let doc = along(e.after.as_deref(), &path);
+        return Some(json!([{"op": "add", "path": "", "value": doc}]));
+    }
+    let after = if e.remove_file {
+        Value::Null
+    } else {
+        along(e.after.as_deref(), &path)
+    };
+    serde_json::to_value(json_patch::diff(&before, &after)).ok()
+}
+
+/// `{path[0]: {path[1]: … value}}` holding only what exists of `path` in `text`.
+fn along(text: Option<&str>, path: &[&str]) -> Value {
+    let Some(text) = text else {
+        return Value::Null;
+    };
+    let exists = |prefix: &[&str]| json::get(text, prefix).ok().flatten().is_some();
+    if jsonc::parse(text).ok().and_then(|d| d.root).is_none() {
+        return Value::Null;
+    }
+    let (depth, mut value) = match json::get(text, path).ok().flatten() {
+        Some(leaf) => (path.len(), leaf),
+        None => {
+            let depth = (1..path.len())
+                .rev()
+                .find(|&i| exists(&path[..i]))
+                .unwrap_or(0);
+            (depth, Value::Object(Map::new()))
+        }
+    };
+    for key in path[..depth].iter().rev() {
+        let mut m = Map::new();
+        m.insert((*key).to_owned(), value);
+        value = Value::Object(m);
+    }
+    value
+}
