@@ -56,6 +56,17 @@ pub fn apply(
     paths: &Paths,
     user_env: &mut dyn UserEnv,
 ) -> Result<Vec<Written>, ApplyError> {
+    // Refuse up front what cannot be written, so a run never stops half-way over a
+    // read-only or foreign-owned file.
+    for edit in plan.edits().filter(|e| e.after.is_some()) {
+        if let Err(message) = preflight(&edit.path) {
+            return Err(ApplyError {
+                display: edit.display.clone(),
+                message,
+                written: Vec::new(),
+            });
+        }
+    }
     let lock_display = paths.display(&paths.lock);
     let _lock = lock(paths).map_err(|e| ApplyError {
         display: lock_display,
@@ -242,6 +253,32 @@ fn apply_one(edit: &FileEdit, paths: &Paths) -> Result<Outcome, String> {
     })
 }
 
+/// Whether `path` (through symlinks) can be replaced by us as it is.
+fn preflight(path: &Path) -> Result<(), String> {
+    let Ok(meta) = fs::metadata(path) else {
+        return Ok(()); // new, or a dangling link the write reports
+    };
+    if meta.permissions().readonly() {
+        return Err("is read-only; make it writable (chmod u+w) or skip this target".into());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // Our effective uid, as the owner of a file we just made.
+        let me = tempfile::tempfile()
+            .and_then(|f| f.metadata())
+            .map(|m| m.uid())
+            .unwrap_or(0);
+        if me != 0 && meta.uid() != me {
+            return Err(format!(
+                "is owned by another user (uid {}) and codeloop will not replace it with a copy you own; give it back to yourself (sudo chown \"$USER\" on it) or skip this target",
+                meta.uid()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Deletes a file that only held codeloop's content. A symlink is left in place
 /// (emptied through the link) so someone's dotfiles layout is not broken.
 fn remove_owned_file(path: &Path) -> Result<(), String> {
@@ -351,7 +388,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Mode) -> Result<(), String>
         .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
     let io = |e: io::Error| format!("cannot write it: {e}; the original is unchanged");
     tmp.write_all(bytes).map_err(io)?;
-    set_mode_and_owner(tmp.as_file(), existing.as_ref(), mode).map_err(io)?;
+    set_mode_and_owner(tmp.as_file(), existing.as_ref(), mode).map_err(|e| {
+        if e.kind() == io::ErrorKind::PermissionDenied {
+            format!("{e}; nothing was changed")
+        } else {
+            io(e)
+        }
+    })?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     sync_dir(dir);
@@ -370,7 +413,19 @@ fn set_mode_and_owner(file: &File, existing: Option<&fs::Metadata>, mode: Mode) 
     if let Some(meta) = existing {
         let mine = file.metadata()?;
         if mine.uid() != meta.uid() || mine.gid() != meta.gid() {
-            fchown(file, Some(meta.uid()), Some(meta.gid()))?;
+            fchown(file, Some(meta.uid()), Some(meta.gid())).map_err(|e| {
+                if e.kind() == io::ErrorKind::PermissionDenied {
+                    io::Error::new(
+                        io::ErrorKind::PermissionDenied,
+                        format!(
+                            "it is owned by another user (uid {}) and codeloop will not replace it with a copy you own; give it back to yourself (sudo chown \"$USER\" on it) or skip this target",
+                            meta.uid()
+                        ),
+                    )
+                } else {
+                    e
+                }
+            })?;
         }
     }
     Ok(())

@@ -503,3 +503,53 @@ fn generated_files_pass_bash_n_zsh_n_and_shellcheck() {
         );
     }
 }
+
+/// As an ordinary user (via `setpriv`, so this runs when the suite runs as root, as in
+/// CI): an rc file owned by root is refused up front, naming the file and the fix, and
+/// nothing at all is written — not even the env file that would have come first.
+#[test]
+fn a_root_owned_rc_is_refused_before_anything_is_written() {
+    use std::os::unix::fs::{MetadataExt, chown};
+    let me = tempfile::tempfile().unwrap().metadata().unwrap().uid();
+    if me != 0 || !have("setpriv") {
+        eprintln!("SKIPPED: needs root to act as another user");
+        return;
+    }
+    let sb = Sandbox::new();
+    let root = sb.home.parent().unwrap();
+    fs::set_permissions(root, fs::Permissions::from_mode(0o755)).unwrap();
+    let nobody = 65534;
+    chown(&sb.home, Some(nobody), Some(nobody)).unwrap();
+    chown(&sb.project, Some(nobody), Some(nobody)).unwrap();
+    let bashrc = sb.write(".bashrc", b"export A=1\n");
+    assert_eq!(fs::metadata(&bashrc).unwrap().uid(), 0);
+    let before = sb.snapshot();
+
+    let mut vars = sb.vars.clone();
+    vars.insert("CODELOOP_API_KEY".into(), KEY.into());
+    let exe = env!("CARGO_BIN_EXE_codeloop");
+    let out = run(
+        Path::new("setpriv"),
+        &[
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            exe,
+            "init",
+            "--yes",
+            "--only",
+            "bash",
+        ],
+        &sb.project,
+        &vars,
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("~/.bashrc") && stderr.contains("owned by another user"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(KEY));
+    assert_eq!(sb.snapshot(), before, "nothing written, no temp files");
+}
