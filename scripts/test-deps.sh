@@ -3,7 +3,7 @@
 # place takes about a second):
 #   - git, for the leak-guard and git-top-level tests;
 #   - node + npm, and the real MCP clients pinned in tests/clients/package.json
-#     (the Claude Code CLI), installed into tests/clients/node_modules;
+#     (the Claude Code, Codex and Gemini CLIs), installed into tests/clients/node_modules;
 #   - rustfmt and clippy, for scripts/test.sh;
 #   - zsh, fish and shellcheck, so the shell tests start the real shells;
 #   - the x86_64-pc-windows-gnu target, mingw-w64 and wine, for scripts/wine-e2e.sh.
@@ -58,9 +58,16 @@ for component in rustfmt clippy; do
 done
 
 # The real clients: up to date when `npm ls` (offline, checks node_modules against
-# package.json) is satisfied and the CLI is there.
+# package.json) is satisfied and every CLI is there.
 clients=tests/clients
-if (cd "$clients" && npm ls --depth=0 >/dev/null 2>&1) && [ -x "$clients/node_modules/.bin/claude" ]; then
+client_bins=(claude codex gemini)
+clients_present() {
+    local bin
+    for bin in "${client_bins[@]}"; do
+        [ -x "$clients/node_modules/.bin/$bin" ] || return 1
+    done
+}
+if (cd "$clients" && npm ls --depth=0 >/dev/null 2>&1) && clients_present; then
     :
 else
     if [ -f "$clients/package-lock.json" ]; then
@@ -70,5 +77,7 @@ else
         say "npm install in $clients"
         (cd "$clients" && npm install --no-audit --no-fund)
     fi
-    [ -x "$clients/node_modules/.bin/claude" ] || { say "the claude CLI did not install"; exit 1; }
+    for bin in "${client_bins[@]}"; do
+        [ -x "$clients/node_modules/.bin/$bin" ] || { say "the $bin CLI did not install"; exit 1; }
+    done
 fi
