@@ -63,6 +63,23 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
         .collect();
     let opts = common::options(sys, &ctx.paths, args.global, false);
     let plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
+    // Committed project files may hold the key or refer to the variable: either is fine.
+    let with_reference = common::forward_plan(
+        sys,
+        &ctx,
+        &targets,
+        &key_text,
+        &crate::plan::Options {
+            shell_env: true,
+            ..opts.clone()
+        },
+    );
+    let configured_by_reference = |target: Target| {
+        with_reference
+            .targets
+            .iter()
+            .any(|t| t.target == target && t.errors.is_empty() && !t.has_changes())
+    };
     let mut states = Vec::new();
     for t in &plan.targets {
         let fix = format!("codeloop init --only {}{global}", t.target.name());
@@ -74,7 +91,7 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
                 });
             }
             "error"
-        } else if !t.has_changes() {
+        } else if !t.has_changes() || configured_by_reference(t.target) {
             "configured"
         } else if key.is_some() && present(t) {
             problems.push(Problem {

@@ -99,9 +99,11 @@ fn run_inner(
 
     let opts = crate::plan::Options {
         // Committed project files reference CODELOOP_API_KEY when this run sets it.
+        // (or already set it), so `--only vscode` later does not flip it back.
         shell_env: targets
             .iter()
-            .any(|t| t.is_shell() || *t == Target::WindowsEnv),
+            .any(|t| t.is_shell() || *t == Target::WindowsEnv)
+            || common::shell_env_configured(sys, &ctx.paths),
         ..common::options(sys, &ctx.paths, args.global, false)
     };
     let plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
