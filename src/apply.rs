@@ -3,15 +3,17 @@
 //! keeps a one-time backup, and replaces it atomically (temp file in the same
 //! directory, fsync, rename) through symlinks, keeping mode and owner.
 
+use std::borrow::Cow;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
 
 use thiserror::Error;
 
 use crate::paths::Paths;
 use crate::plan::{
-    Change, EnvEdit, FileEdit, Op, Plan, backup_path, read_text, user_env as env_plan,
+    Change, Encoding, EnvEdit, FileEdit, Op, Plan, backup_path, read_text, user_env as env_plan,
 };
 use crate::sys::user_env::{RegValue, UserEnv};
 
@@ -74,16 +76,20 @@ pub fn apply(
         written: Vec::new(),
     })?;
     let mut written = Vec::new();
-    for edit in plan.edits().filter(|e| e.after.is_some()) {
-        match apply_one(edit, paths) {
+    let file_edits: Vec<&FileEdit> = plan.edits().filter(|e| e.after.is_some()).collect();
+    for (i, edit) in file_edits.iter().enumerate() {
+        match apply_with_retries(edit, paths) {
             Ok(outcome) => written.push(Written {
                 display: edit.display.clone(),
                 outcome,
             }),
             Err(message) => {
+                // Say which files were not touched, not only the one that failed.
+                let untouched: Vec<&str> =
+                    file_edits[i..].iter().map(|e| e.display.as_str()).collect();
                 return Err(ApplyError {
                     display: edit.display.clone(),
-                    message,
+                    message: format!("{message}; left as they were: {}", untouched.join(", ")),
                     written,
                 });
             }
@@ -184,20 +190,113 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     builder.create(dir)
 }
 
+/// Another program wrote the file while codeloop was writing it: plan again.
+const CHANGED_WHILE_WRITING: &str = "changed on disk while codeloop was writing it";
+/// How often an edit is planned again when the file keeps changing under it.
+const ATTEMPTS: usize = 5;
+
+/// Applies one edit, holding Claude Code's own lock when the file is
+/// `~/.claude.json`, and planning again (a bounded number of times) when another
+/// program wrote the file between our last look and the rename.
+fn apply_with_retries(edit: &FileEdit, paths: &Paths) -> Result<Outcome, String> {
+    let _claude_lock = if edit.path == paths.claude_json {
+        DirLock::take(&edit.path)?
+    } else {
+        None
+    };
+    for _ in 0..ATTEMPTS {
+        match apply_one(edit, paths) {
+            Err(message) if message == CHANGED_WHILE_WRITING => continue,
+            other => return other,
+        }
+    }
+    Err(format!(
+        "another program kept rewriting it while codeloop tried {ATTEMPTS} times; close it (a running Claude Code session?) and run again; the original is unchanged"
+    ))
+}
+
+/// The bytes `text` is stored as, borrowed for UTF-8 (no copy of a large file).
+fn bytes_of(text: &str, encoding: Encoding) -> Cow<'_, [u8]> {
+    match encoding {
+        Encoding::Utf8 => Cow::Borrowed(text.as_bytes()),
+        other => Cow::Owned(other.encode(text)),
+    }
+}
+
+/// Whether the file at `path` holds exactly `expected` (`None`: does not exist),
+/// compared in chunks so a large file is not read into memory again.
+fn same_content(path: &Path, expected: Option<&[u8]>) -> io::Result<bool> {
+    let mut file = match (File::open(path), expected) {
+        (Err(e), None) if e.kind() == io::ErrorKind::NotFound => {
+            // A dangling symlink is not "absent".
+            return Ok(fs::symlink_metadata(path).is_err());
+        }
+        (Err(e), _) => return Err(e),
+        (Ok(_), None) => return Ok(false),
+        (Ok(f), Some(_)) => f,
+    };
+    let expected = expected.unwrap_or_default();
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.len() != expected.len() as u64 {
+        return Ok(false);
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut at = 0;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(at == expected.len());
+        }
+        if at + n > expected.len() || buf[..n] != expected[at..at + n] {
+            return Ok(false);
+        }
+        at += n;
+    }
+}
+
+/// What an edit does once the file on disk is known.
+enum Next<'a> {
+    Keep,
+    Delete,
+    Write(Cow<'a, str>),
+}
+
+impl From<Change> for Next<'_> {
+    fn from(change: Change) -> Self {
+        match change {
+            Change::Keep => Next::Keep,
+            Change::Delete => Next::Delete,
+            Change::Write(text) => Next::Write(Cow::Owned(text)),
+        }
+    }
+}
+
 fn apply_one(edit: &FileEdit, paths: &Paths) -> Result<Outcome, String> {
-    let read = read_text(&edit.path)?;
-    let encoding = read.as_ref().map_or(edit.encoding, |(_, e)| *e);
-    let current = read.map(|(text, _)| text);
+    // Usually the file is as previewed: compare it on disk without reading it into
+    // memory again (a `~/.claude.json` can be tens of megabytes).
+    let planned = edit.before.as_deref().map(|t| bytes_of(t, edit.encoding));
+    let unchanged = same_content(&edit.path, planned.as_deref()).unwrap_or(false);
+    drop(planned);
+    let reread;
+    let (current, encoding) = if unchanged {
+        (edit.before.as_deref(), edit.encoding)
+    } else {
+        reread = read_text(&edit.path)?;
+        match &reread {
+            Some((text, encoding)) => (Some(text.as_str()), *encoding),
+            None => (None, edit.encoding),
+        }
+    };
     let stale = |e: crate::plan::EditError| {
         format!("changed on disk since the preview and can no longer be edited: {e}")
     };
-    let (change, replanned) = if current == edit.before {
-        let change = match (&edit.after, edit.remove_file) {
-            (None, _) => Change::Keep,
-            (Some(_), true) => Change::Delete,
-            (Some(after), false) => Change::Write(after.clone()),
+    let (next, replanned) = if unchanged {
+        let next = match (&edit.after, edit.remove_file) {
+            (None, _) => Next::Keep,
+            (Some(_), true) => Next::Delete,
+            (Some(after), false) => Next::Write(Cow::Borrowed(after.as_str())),
         };
-        (change, false)
+        (next, false)
     } else if let Op::Undo(inner) = &edit.op {
         let backup = read_text(&backup_path(&edit.path))
             .ok()
@@ -205,28 +304,30 @@ fn apply_one(edit: &FileEdit, paths: &Paths) -> Result<Outcome, String> {
             .map(|(t, _)| t);
         (
             inner
-                .undo(current.as_deref(), backup.as_deref())
-                .map_err(stale)?,
+                .undo(current, backup.as_deref())
+                .map_err(stale)?
+                .into(),
             true,
         )
     } else {
-        let again = edit.op.plan(current.as_deref()).map_err(stale)?;
-        (again.map_or(Change::Keep, Change::Write), true)
+        let again = edit.op.plan(current).map_err(stale)?;
+        (again.map_or(Change::Keep, Change::Write).into(), true)
     };
-    let after = match change {
-        Change::Keep => return Ok(Outcome::AlreadyDone),
-        Change::Delete => {
+    let after = match next {
+        Next::Keep => return Ok(Outcome::AlreadyDone),
+        Next::Delete => {
             remove_owned_file(&edit.path)?;
             remove_empty_parents(&edit.path, paths);
             return Ok(Outcome::Deleted);
         }
-        Change::Write(after) => after,
+        Next::Write(after) => after,
     };
     let real = real_path(&edit.path)?;
+    let expected = current.map(|t| bytes_of(t, encoding));
     // codeloop's own files need no backup; one would only keep an old key around.
-    let backup = match &current {
-        Some(_) if edit.backup && !matches!(edit.op, Op::Owned { .. }) => {
-            make_backup(&edit.path, &real)?
+    let backup = match &expected {
+        Some(bytes) if edit.backup && !matches!(edit.op, Op::Owned { .. }) => {
+            make_backup(&edit.path, &real, bytes)?
         }
         _ => None,
     };
@@ -241,12 +342,18 @@ fn apply_one(edit: &FileEdit, paths: &Paths) -> Result<Outcome, String> {
     } else {
         Mode::KeepOr(mode)
     };
-    write_atomic(&real, &encoding.encode(&after), mode)?;
+    // Right before the rename, the file must still be what this edit was planned
+    // from; otherwise another program wrote it meanwhile and we plan again.
+    let still_planned = || match same_content(&edit.path, expected.as_deref()) {
+        Ok(true) => Ok(()),
+        _ => Err(CHANGED_WHILE_WRITING.to_owned()),
+    };
+    write_atomic_if(&real, &bytes_of(&after, encoding), mode, still_planned)?;
     if edit.drop_backup && !replanned {
         // The reverse edit gave back the original bytes: the backup is redundant.
         let _ = fs::remove_file(backup_path(&edit.path));
     }
-    Ok(match (current, replanned) {
+    Ok(match (expected, replanned) {
         (None, false) => Outcome::Created,
         (_, true) => Outcome::Replanned { backup },
         (Some(_), false) => Outcome::Changed { backup },
@@ -324,16 +431,15 @@ fn real_path(path: &Path) -> Result<PathBuf, String> {
 
 /// `<file>.codeloop.bak` beside the path the user knows, written once: the first
 /// time codeloop changes the file. Returns its name when made now.
-fn make_backup(path: &Path, real: &Path) -> Result<Option<String>, String> {
+fn make_backup(path: &Path, real: &Path, bytes: &[u8]) -> Result<Option<String>, String> {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".codeloop.bak");
     let backup = path.with_file_name(name);
     if fs::symlink_metadata(&backup).is_ok() {
         return Ok(None);
     }
-    let bytes = fs::read(real).map_err(|e| format!("cannot read it for the backup: {e}"))?;
     let mode = file_mode(real).unwrap_or(SECRET_FILE_MODE);
-    write_atomic(&backup, &bytes, Mode::KeepOr(mode))
+    write_atomic(&backup, bytes, Mode::KeepOr(mode))
         .map_err(|e| format!("cannot write the backup {}: {e}", backup.display()))?;
     Ok(Some(
         backup
@@ -369,6 +475,18 @@ pub enum Mode {
 /// Replaces `path` (not a symlink) with `bytes` all at once, keeping the owner. A
 /// read-only file is refused rather than replaced behind its owner's back.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: Mode) -> Result<(), String> {
+    write_atomic_if(path, bytes, mode, || Ok(()))
+}
+
+/// [`write_atomic`], with `check` run after the temp file is written and synced and
+/// right before the rename: an error from it drops the temp file and is returned,
+/// the original untouched.
+pub fn write_atomic_if(
+    path: &Path,
+    bytes: &[u8],
+    mode: Mode,
+    check: impl FnOnce() -> Result<(), String>,
+) -> Result<(), String> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -381,6 +499,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Mode) -> Result<(), String>
     }
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let name = path.file_name().unwrap_or_default().to_string_lossy();
+    remove_stale_temp_files(dir, &name);
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}.codeloop-"))
         .suffix(".tmp")
@@ -396,6 +515,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Mode) -> Result<(), String>
         }
     })?;
     tmp.as_file().sync_all().map_err(io)?;
+    check()?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     sync_dir(dir);
     Ok(())
@@ -434,6 +554,88 @@ fn set_mode_and_owner(file: &File, existing: Option<&fs::Metadata>, mode: Mode) 
 #[cfg(not(unix))]
 fn set_mode_and_owner(_: &File, _: Option<&fs::Metadata>, _: Mode) -> io::Result<()> {
     Ok(())
+}
+
+/// Temp files of ours for `name` left by a run that was killed between writing one
+/// and renaming it (`.<name>.codeloop-XXXXXX.tmp`). They are never read as config;
+/// removing them keeps the directory clean. Runs under codeloop's lock, so no other
+/// codeloop run on this home is writing one now.
+fn remove_stale_temp_files(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.codeloop-");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else {
+            continue;
+        };
+        let ours = file_name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .is_some_and(|random| {
+                random.len() == 6 && random.bytes().all(|b| b.is_ascii_alphanumeric())
+            });
+        if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Claude Code's lock on `~/.claude.json`: the directory `<file>.lock`, as the
+/// `proper-lockfile` package it uses makes it (considered stale, and taken over, when
+/// its mtime is older than 10 s). Holding it while we read, check and rename means a
+/// running session does not interleave its own read-modify-write with ours.
+struct DirLock(PathBuf);
+
+const DIR_LOCK_STALE: Duration = Duration::from_secs(10);
+/// Longer than the staleness limit, so a lock left by a killed run is taken over.
+const DIR_LOCK_WAIT: Duration = Duration::from_secs(12);
+
+impl DirLock {
+    /// `None` when the file's directory does not exist yet (nobody else can hold it).
+    fn take(file: &Path) -> Result<Option<DirLock>, String> {
+        let mut name = file.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        let lock = file.with_file_name(name);
+        let deadline = Instant::now() + DIR_LOCK_WAIT;
+        loop {
+            match fs::create_dir(&lock) {
+                Ok(()) => return Ok(Some(DirLock(lock))),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let stale = fs::metadata(&lock)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| SystemTime::now().duration_since(t).ok())
+                        .is_some_and(|age| age > DIR_LOCK_STALE);
+                    if stale {
+                        let _ = fs::remove_dir(&lock);
+                        continue;
+                    }
+                    if Instant::now() >= deadline {
+                        return Err(format!(
+                            "another program holds its lock {} (a running Claude Code session writing it?); try again in a moment, or remove that directory if no Claude Code is running",
+                            lock.display()
+                        ));
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "cannot take its lock {}: {e}; check that the directory is writable",
+                        lock.display()
+                    ));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir(&self.0);
+    }
 }
 
 /// Makes the rename durable. Best effort: not every platform can open a directory.

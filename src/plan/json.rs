@@ -151,11 +151,19 @@ fn edit(text: &str, path: &[&str], leaf: &Leaf) -> Result<Option<Edited>, JsonEr
                 text: out,
                 created: path.len() + leaf.is_container() as usize,
             }));
-        } else {
+        } else if text.ends_with('\n') {
             out.push_str(text);
-            if !text.ends_with('\n') {
-                out.push_str(style.nl);
-            }
+        } else {
+            // Comments without a final newline: break the line before the document
+            // and leave the file ending without one, as it did, so the reverse (which
+            // then takes the break before the root) restores it exactly.
+            out.push_str(text);
+            out.push_str(style.nl);
+            out.push_str(&style.render(&value, ""));
+            return Ok(Some(Edited {
+                text: out,
+                created: path.len() + leaf.is_container() as usize,
+            }));
         }
         out.push_str(&style.render(&value, ""));
         out.push_str(style.nl);
@@ -334,12 +342,18 @@ fn prune_empty(mut text: String, path: &[&str], prune: usize) -> Result<String, 
             if let Some(root) = doc.root
                 && doc.container(root).items.is_empty()
             {
-                let (start, end) = (root.start, root.end);
-                let mut end = end;
+                let (mut start, mut end) = (root.start, root.end);
                 if text[end..].starts_with("\r\n") {
                     end += 2;
                 } else if text[end..].starts_with('\n') {
                     end += 1;
+                } else if end == text.len() {
+                    // The document ended the file: the line break before it was ours.
+                    if text[..start].ends_with("\r\n") {
+                        start -= 2;
+                    } else if text[..start].ends_with('\n') {
+                        start -= 1;
+                    }
                 }
                 text.replace_range(start..end, "");
             }
@@ -801,6 +815,18 @@ mod tests {
                 "{out:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_comment_only_file_without_a_final_newline_keeps_it_missing() {
+        // Regression (found by tests/properties.rs): "//" came back as "//\n".
+        assert_eq!(
+            set_roundtrip(Some("//")),
+            "//\n{\n  \"mcpServers\": {\n    \"codeloop\": {\n      \"command\": \"npx\",\n      \"args\": [\n        \"-y\",\n        \"codeloop-mcp-server\"\n      ],\n      \"env\": {\n        \"CODELOOP_API_KEY\": \"cl_live_NEWKEY000\"\n      }\n    }\n  }\n}"
+        );
+        set_roundtrip(Some("/* settings */"));
+        set_roundtrip(Some("// a\r\n// b"));
+        set_roundtrip(Some("\u{feff}// only a comment"));
     }
 
     #[test]

@@ -155,6 +155,27 @@ impl Sandbox {
         out
     }
 
+    /// The environment [`Sandbox::run`] gives codeloop (sandbox dirs and the key).
+    pub fn run_env(&self) -> Vec<(String, String)> {
+        let mut env = self.base_env();
+        if let Some(key) = &self.key {
+            env.push(("CODELOOP_API_KEY".to_owned(), key.clone()));
+        }
+        env
+    }
+
+    /// Runs codeloop through `bash -c SCRIPT` (which must end in `exec "$0" "$@"`),
+    /// with the environment of [`Sandbox::run`]: for resource limits and signal
+    /// dispositions set in the child only (`ulimit -f`, `trap '' XFSZ`).
+    pub fn run_in_bash(&self, script: &str, args: &[&str]) -> Output {
+        let mut all = vec!["-c", script, env!("CARGO_BIN_EXE_codeloop")];
+        all.extend_from_slice(args);
+        let out = run_program(Path::new("/bin/bash"), &all, &self.cwd, &self.run_env());
+        assert_no_full_key(&out.stdout, "stdout");
+        assert_no_full_key(&out.stderr, "stderr");
+        out
+    }
+
     /// `codeloop init --yes --only TARGETS` that must succeed.
     pub fn init_ok(&self, only: &str) -> Output {
         let out = self.run(&["init", "--yes", "--only", only]);
@@ -202,6 +223,8 @@ impl Sandbox {
 
 pub struct Output {
     pub code: Option<i32>,
+    /// The signal that ended the program, if one did.
+    pub signal: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
@@ -269,6 +292,7 @@ pub fn run_program(program: &Path, args: &[&str], cwd: &Path, env: &[(String, St
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
     Output {
         code: output.status.code(),
+        signal: std::os::unix::process::ExitStatusExt::signal(&output.status),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
