@@ -47,11 +47,14 @@ pub fn preview_with(
     Ok(())
 }
 
-fn unchanged_word(undo: bool) -> &'static str {
-    if undo {
-        "nothing to remove"
-    } else {
-        "already configured"
+/// The preview's word for a status; `created` names a creation ("will set" a value).
+fn status_word(status: Status, undo: bool, created: &'static str) -> &'static str {
+    match status {
+        Status::Unchanged if undo => "nothing to remove",
+        Status::Unchanged => "already configured",
+        Status::Changed => "will change",
+        Status::Created => created,
+        Status::Deleted => "will delete",
     }
 }
 
@@ -63,12 +66,7 @@ fn env_edit(
     show_secrets: bool,
     undo: bool,
 ) -> io::Result<()> {
-    let status = match e.status() {
-        Status::Unchanged => unchanged_word(undo),
-        Status::Changed => "will change",
-        Status::Created => "will set",
-        Status::Deleted => "will delete",
-    };
+    let status = status_word(e.status(), undo, "will set");
     writeln!(
         out,
         "{BOLD}{label}{BOLD:#}: {} {DIM}({status}){DIM:#}",
@@ -95,12 +93,7 @@ fn edit(
     show_secrets: bool,
     undo: bool,
 ) -> io::Result<()> {
-    let status = match e.status() {
-        Status::Unchanged => unchanged_word(undo),
-        Status::Changed => "will change",
-        Status::Created => "will create",
-        Status::Deleted => "will delete",
-    };
+    let status = status_word(e.status(), undo, "will create");
     writeln!(
         out,
         "{BOLD}{label}{BOLD:#}: {} {DIM}({status}){DIM:#}",

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use crate::paths::Paths;
+use crate::sys::user_env::{RegValue, UserEnv};
 use crate::target::Target;
 
 /// The MCP server entry every editor gets, with `key` as its API key.
@@ -265,6 +266,17 @@ pub enum Status {
 }
 
 impl Status {
+    /// From what was there, whether anything is to be written, and whether that
+    /// write is a deletion.
+    pub fn of(existed: bool, writes: bool, deletes: bool) -> Status {
+        match (existed, writes) {
+            (_, false) => Status::Unchanged,
+            _ if deletes => Status::Deleted,
+            (false, true) => Status::Created,
+            (true, true) => Status::Changed,
+        }
+    }
+
     pub fn word(self) -> &'static str {
         match self {
             Status::Unchanged => "unchanged",
@@ -302,12 +314,11 @@ pub struct FileEdit {
 
 impl FileEdit {
     pub fn status(&self) -> Status {
-        match (&self.before, &self.after) {
-            (_, None) => Status::Unchanged,
-            _ if self.remove_file => Status::Deleted,
-            (None, Some(_)) => Status::Created,
-            (Some(_), Some(_)) => Status::Changed,
-        }
+        Status::of(
+            self.before.is_some(),
+            self.after.is_some(),
+            self.remove_file,
+        )
     }
 }
 
@@ -377,12 +388,7 @@ pub struct EnvEdit {
 
 impl EnvEdit {
     pub fn status(&self) -> Status {
-        match (&self.before, &self.after) {
-            (_, None) => Status::Unchanged,
-            _ if self.delete => Status::Deleted,
-            (None, Some(_)) => Status::Created,
-            (Some(_), Some(_)) => Status::Changed,
-        }
+        Status::of(self.before.is_some(), self.after.is_some(), self.delete)
     }
 }
 
@@ -411,67 +417,61 @@ impl TargetPlan {
 }
 
 /// The `windows-env` target: `CODELOOP_API_KEY` in `HKCU\Environment`.
-pub fn windows_env(env: &dyn crate::sys::user_env::UserEnv, key: &str) -> TargetPlan {
-    let mut plan = TargetPlan::new(Target::WindowsEnv);
-    let name = crate::auth::ENV_VAR;
-    let shown = format!("{}\\{name}", user_env::LOCATION);
-    match env.get(name) {
-        Err(e) => plan.errors.push(PlanError {
-            display: shown.clone(),
-            message: format!("{shown}: cannot read it: {e}"),
-        }),
-        Ok(current) => match user_env::set(name, current.as_ref(), key) {
-            Ok(after) => plan.env_edits.push(EnvEdit {
-                name: name.to_owned(),
-                before: match current {
-                    Some(crate::sys::user_env::RegValue::Sz(v)) => Some(v),
-                    _ => None,
-                },
-                after,
-                wanted: key.to_owned(),
-                delete: false,
-            }),
-            Err(message) => plan.errors.push(PlanError {
-                display: shown,
-                message,
-            }),
-        },
-    }
-    plan
+pub fn windows_env(env: &dyn UserEnv, key: &str) -> TargetPlan {
+    registry_plan(env, |name, current| {
+        let after = user_env::set(name, current, key)?;
+        Ok((after, false, key.to_owned()))
+    })
 }
 
 /// The reverse of `windows_env`: delete `CODELOOP_API_KEY` only while it holds the
 /// key codeloop writes (`key`; without one, any value in the key format, which only
 /// codeloop puts there).
-pub fn windows_env_undo(env: &dyn crate::sys::user_env::UserEnv, key: Option<&str>) -> TargetPlan {
+pub fn windows_env_undo(env: &dyn UserEnv, key: Option<&str>) -> TargetPlan {
+    registry_plan(env, |_, current| {
+        let ours = match (key, current) {
+            (Some(key), _) => user_env::remove(current, key),
+            (None, Some(RegValue::Sz(v))) => crate::auth::ApiKey::parse(v).is_ok(),
+            (None, _) => false,
+        };
+        Ok((ours.then(String::new), ours, String::new()))
+    })
+}
+
+/// Reads `CODELOOP_API_KEY` and plans one edit of it: `decide` returns the value to
+/// write (if any), whether that is a deletion, and the value wanted.
+fn registry_plan(
+    env: &dyn UserEnv,
+    decide: impl FnOnce(&str, Option<&RegValue>) -> Result<(Option<String>, bool, String), String>,
+) -> TargetPlan {
     let mut plan = TargetPlan::new(Target::WindowsEnv);
     let name = crate::auth::ENV_VAR;
     let shown = format!("{}\\{name}", user_env::LOCATION);
-    match env.get(name) {
-        Err(e) => plan.errors.push(PlanError {
-            display: shown.clone(),
-            message: format!("{shown}: cannot read it: {e}"),
-        }),
-        Ok(current) => {
-            let ours = match (key, &current) {
-                (Some(key), _) => user_env::remove(current.as_ref(), key),
-                (None, Some(crate::sys::user_env::RegValue::Sz(v))) => {
-                    crate::auth::ApiKey::parse(v).is_ok()
-                }
-                (None, _) => false,
-            };
-            let before = match current {
-                Some(crate::sys::user_env::RegValue::Sz(v)) => Some(v),
-                _ => None,
-            };
-            plan.env_edits.push(EnvEdit {
-                name: name.to_owned(),
-                after: ours.then(String::new),
-                delete: ours,
-                wanted: String::new(),
-                before,
+    let current = match env.get(name) {
+        Ok(current) => current,
+        Err(e) => {
+            plan.errors.push(PlanError {
+                display: shown.clone(),
+                message: format!("{shown}: cannot read it: {e}"),
             });
+            return plan;
         }
+    };
+    match decide(name, current.as_ref()) {
+        Ok((after, delete, wanted)) => plan.env_edits.push(EnvEdit {
+            name: name.to_owned(),
+            before: match current {
+                Some(RegValue::Sz(v)) => Some(v),
+                _ => None,
+            },
+            after,
+            wanted,
+            delete,
+        }),
+        Err(message) => plan.errors.push(PlanError {
+            display: shown,
+            message,
+        }),
     }
     plan
 }
