@@ -56,6 +56,14 @@ pub fn run(cli: Cli, sys: &mut Sys, out: &mut dyn Write, err: &mut dyn Write) ->
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),
+        Err(e)
+            if e
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            // The reader went away (`| head`): nothing more to say, and no one to say it to.
+            ExitCode::from(1)
+        }
         Err(e) => {
             let message = auth::mask_secrets(&format!("{e:#}")).into_owned();
             let _ = writeln!(
