@@ -37,11 +37,61 @@ pub enum Command {
     /// Check this machine's setup without changing anything.
     #[command(after_help = EXIT_CODES)]
     Doctor(DoctorArgs),
+    /// Sign in and save your CodeLoop API key to ~/.codeloop/config.json.
+    #[command(after_help = AUTH_EXIT_CODES)]
+    Auth(AuthArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+pub const AUTH_EXIT_CODES: &str = "\
+Exit codes:
+  0  signed in and saved the key (--status: a key is configured)
+  1  error: sign-in failed or timed out, invalid key, cannot save (--status: no key)
+  2  usage error
+
+Environment:
+  CODELOOP_API_URL   where to sign in [default: https://codeloop.tech]
+  CODELOOP_EMAIL     the email for --no-browser (else it is asked for)
+  HTTPS_PROXY, ALL_PROXY, NO_PROXY   the proxy for --no-browser";
+
+#[derive(Debug, Args)]
+pub struct AuthArgs {
+    /// Show where the key comes from (masked) and exit: 0 when there is one, 1 when not.
+    #[arg(long, conflicts_with_all = ["rotate", "no_browser", "key_stdin", "password_stdin"])]
+    pub status: bool,
+
+    /// Get a new key (the old one is revoked), save it, and update every configured
+    /// file (previewed as diffs) so none keeps the old key.
+    #[arg(long)]
+    pub rotate: bool,
+
+    /// Sign in with email and password in the terminal instead of a browser.
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// With --no-browser: read the password from standard input (for scripts).
+    #[arg(long, requires = "no_browser")]
+    pub password_stdin: bool,
+
+    /// Save the key read from standard input instead of signing in.
+    #[arg(long, conflicts_with = "no_browser")]
+    pub key_stdin: bool,
+
+    /// How long to wait for the browser sign-in.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
+
+    /// With --rotate: apply the updated files without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// With --rotate: the project whose files to update [default: the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -128,4 +178,8 @@ pub struct InitArgs {
     /// Plan only: exit 0 when everything is configured, 3 when changes are pending.
     #[arg(long)]
     pub check: bool,
+
+    /// Read the API key from standard input (never pass it as an argument).
+    #[arg(long)]
+    pub key_stdin: bool,
 }

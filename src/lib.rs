@@ -52,13 +52,13 @@ pub fn run(cli: Cli, sys: &mut Sys, out: &mut dyn Write, err: &mut dyn Write) ->
         Command::Init(args) => commands::init::run(&args, sys, out, err),
         Command::Uninstall(args) => commands::uninstall::run(&args, sys, out, err),
         Command::Doctor(args) => commands::doctor::run(&args, sys, out),
+        Command::Auth(args) => commands::auth::run(&args, sys, out, err),
         Command::Completions { shell } => commands::completions(shell, out),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(e)
-            if e
-                .downcast_ref::<std::io::Error>()
+            if e.downcast_ref::<std::io::Error>()
                 .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
         {
             // The reader went away (`| head`): nothing more to say, and no one to say it to.

@@ -264,10 +264,14 @@ impl Paths {
     }
 
     /// How a path is shown: project files relative to the project, home files under
-    /// `~`, anything else in full.
+    /// `~`, anything else in full. (When the project contains the home directory,
+    /// home files still show under `~`.)
     pub fn display(&self, path: &Path) -> String {
         let sep = if self.os == Os::Windows { "\\" } else { "/" };
-        if let Ok(rel) = path.strip_prefix(&self.project) {
+        let home_inside_project = self.home.starts_with(&self.project);
+        if let Ok(rel) = path.strip_prefix(&self.project)
+            && !(home_inside_project && path.starts_with(&self.home))
+        {
             return rel.display().to_string();
         }
         if let Ok(rel) = path.strip_prefix(&self.home) {

@@ -23,10 +23,7 @@ pub fn to_text(doc: &Value, show_secrets: bool) -> String {
 pub fn key(paths: &Paths, key: Option<&(ApiKey, KeySource)>) -> Value {
     match key {
         Some((key, source)) => json!({
-            "source": match source {
-                KeySource::Env => "environment".to_owned(),
-                KeySource::ConfigFile(p) => paths.display(p),
-            },
+            "source": source.label(paths),
             "masked": key.masked(),
         }),
         None => Value::Null,

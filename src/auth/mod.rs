@@ -1,10 +1,19 @@
 //! The shared auth module: the API key type (which never prints itself), the format
-//! check, masking, and the one function every command gets its key from. It must
-//! never echo a rejected value, and never put a key anywhere but its own store.
+//! check, masking, the resolution chain every command gets its key from
+//! (`--key-stdin`, `CODELOOP_API_KEY`, `~/.codeloop/config.json`, then — only when a
+//! person is at the terminal — a browser sign-in or a pasted key), the key store and
+//! the sign-in flows. It must never echo a rejected value, and never put a key
+//! anywhere but its own store.
+
+pub mod login;
+pub mod loopback;
+pub mod store;
 
 use std::borrow::Cow;
 use std::fmt;
+use std::io::Write;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use thiserror::Error;
 
@@ -103,15 +112,36 @@ pub fn mask_secrets(text: &str) -> Cow<'_, str> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySource {
+    /// `--key-stdin`.
+    Stdin,
     Env,
     ConfigFile(PathBuf),
+    /// The browser sign-in just now; saved to this file.
+    SignIn(PathBuf),
+    /// Pasted at the prompt just now; saved to this file.
+    Pasted(PathBuf),
 }
 
 impl KeySource {
+    /// For sentences: "using the API key from …".
     pub fn describe(&self, paths: &Paths) -> String {
         match self {
+            KeySource::Stdin => "standard input (--key-stdin)".to_owned(),
             KeySource::Env => format!("the {ENV_VAR} environment variable"),
             KeySource::ConfigFile(p) => paths.display(p),
+            KeySource::SignIn(p) => format!("the browser sign-in (saved to {})", paths.display(p)),
+            KeySource::Pasted(p) => format!("the key you pasted (saved to {})", paths.display(p)),
+        }
+    }
+
+    /// For `--json` documents: `stdin`, `environment`, the file, `browser`, `pasted`.
+    pub fn label(&self, paths: &Paths) -> String {
+        match self {
+            KeySource::Stdin => "stdin".to_owned(),
+            KeySource::Env => "environment".to_owned(),
+            KeySource::ConfigFile(p) => paths.display(p),
+            KeySource::SignIn(_) => "browser".to_owned(),
+            KeySource::Pasted(_) => "pasted".to_owned(),
         }
     }
 }
@@ -126,6 +156,101 @@ pub enum AuthError {
     BadConfig { path: String, detail: String },
     #[error("cannot read {path}: {err}")]
     Read { path: String, err: std::io::Error },
+    #[error("cannot save the key to {path}: {detail}")]
+    Write { path: String, detail: String },
+    #[error(
+        "the value on standard input (--key-stdin) {0}; pipe in the key from `codeloop auth` or your secret store"
+    )]
+    BadStdinKey(InvalidKey),
+    #[error("cannot read standard input (--key-stdin): {0}")]
+    Stdin(std::io::Error),
+    #[error("the pasted value {0}; nothing was saved; run `codeloop auth` or paste the key again")]
+    BadPastedKey(InvalidKey),
+    #[error("{0}")]
+    SignIn(#[from] loopback::SignInError),
+    #[error("could not read your answer ({0}); {hint}", hint = ways_hint())]
+    Prompt(std::io::Error),
+}
+
+/// The three ways to give codeloop a key.
+pub fn ways_hint() -> String {
+    format!(
+        "supply a key in one of three ways: run `codeloop auth` to sign in (it saves the key to ~/.codeloop/config.json), set {ENV_VAR} in the environment, or pipe it in with --key-stdin"
+    )
+}
+
+/// The error when no source has a key and nobody can be asked.
+pub fn no_key_message(command: &str) -> String {
+    format!(
+        "no CodeLoop API key found; {}; then run `{command}` again",
+        ways_hint()
+    )
+}
+
+/// How far [`resolve_key_with`] may go.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Resolve {
+    /// `--key-stdin`: the key is standard input, and nothing else is consulted.
+    pub key_stdin: bool,
+    /// A person may be asked: offer the browser sign-in or pasting a key.
+    pub interactive: bool,
+}
+
+/// The whole chain: `--key-stdin`, then [`resolve_key`] (the environment, then
+/// `~/.codeloop/config.json`, with a warning on `err` when that file is readable by
+/// others), then — only when `how.interactive` — a browser sign-in or a pasted key,
+/// saved to `~/.codeloop/config.json`. `Ok(None)`: no key, and nobody to ask.
+pub fn resolve_key_with(
+    sys: &mut Sys,
+    paths: &Paths,
+    how: Resolve,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Option<(ApiKey, KeySource)>, AuthError> {
+    if how.key_stdin {
+        return read_stdin_key(sys).map(|k| Some((k, KeySource::Stdin)));
+    }
+    if let Some(found) = resolve_key(sys, paths)? {
+        if let KeySource::ConfigFile(p) = &found.1 {
+            store::warn_if_loose(paths, p, err);
+        }
+        return Ok(Some(found));
+    }
+    if !how.interactive {
+        return Ok(None);
+    }
+    let options = [
+        "sign in with the browser (recommended)".to_owned(),
+        "paste an API key".to_owned(),
+    ];
+    let choice = sys
+        .choose(
+            "no CodeLoop API key found; how do you want to add one?",
+            &options,
+        )
+        .map_err(AuthError::Prompt)?;
+    let (key, source) = if choice == 0 {
+        let base = loopback::base_url(sys);
+        let key = loopback::sign_in(sys, &base, false, DEFAULT_TIMEOUT, out)?;
+        (key, KeySource::SignIn(paths.config_json.clone()))
+    } else {
+        let raw = sys
+            .password("CodeLoop API key (input hidden):")
+            .map_err(AuthError::Prompt)?;
+        let key = ApiKey::parse(raw.trim()).map_err(AuthError::BadPastedKey)?;
+        (key, KeySource::Pasted(paths.config_json.clone()))
+    };
+    store::save(paths, &key, err)?;
+    Ok(Some((key, source)))
+}
+
+/// How long the browser sign-in waits unless `--timeout` says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The key piped in on standard input (surrounding whitespace ignored).
+pub fn read_stdin_key(sys: &mut Sys) -> Result<ApiKey, AuthError> {
+    let text = sys.read_stdin().map_err(AuthError::Stdin)?;
+    ApiKey::parse(text.trim()).map_err(AuthError::BadStdinKey)
 }
 
 /// The key from the first source that has one: the environment, then
@@ -163,6 +288,167 @@ pub fn resolve_key(sys: &Sys, paths: &Paths) -> Result<Option<(ApiKey, KeySource
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys::{Os, Prompter};
+    use std::path::Path;
+
+    /// Answers "paste a key" with `paste`; panics on anything else.
+    struct Paste(&'static str);
+    impl Prompter for Paste {
+        fn confirm(&mut self, _: &str, _: bool) -> std::io::Result<bool> {
+            unreachable!("no confirmation while resolving a key")
+        }
+        fn choose(&mut self, _: &str, options: &[String]) -> std::io::Result<usize> {
+            Ok(options.iter().position(|o| o.contains("paste")).unwrap())
+        }
+        fn password(&mut self, _: &str) -> std::io::Result<String> {
+            Ok(self.0.to_owned())
+        }
+    }
+
+    const ENV_KEY: &str = "cl_live_ENVkey012345";
+    const FILE_KEY: &str = "cl_live_FILEkey01234";
+    const STDIN_KEY: &str = "cl_live_STDINkey0123";
+
+    fn setup(
+        env_key: bool,
+        file_key: bool,
+        paste: &'static str,
+    ) -> (tempfile::TempDir, Sys, Paths) {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let mut vars = vec![("HOME", home.to_str().unwrap().to_owned())];
+        if env_key {
+            vars.push((ENV_VAR, ENV_KEY.to_owned()));
+        }
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let sys = Sys::fake(
+            Os::Linux,
+            dir.path().to_owned(),
+            &vars,
+            Box::new(Paste(paste)),
+        );
+        let paths = Paths::resolve(&sys, &home, dir.path());
+        if file_key {
+            let key = ApiKey::parse(FILE_KEY).unwrap();
+            store::save(&paths, &key, &mut Vec::new()).unwrap();
+        }
+        (dir, sys, paths)
+    }
+
+    fn resolve(sys: &mut Sys, paths: &Paths, how: Resolve) -> Option<(ApiKey, KeySource)> {
+        resolve_key_with(sys, paths, how, &mut Vec::new(), &mut Vec::new()).unwrap()
+    }
+
+    #[test]
+    fn resolution_order_is_stdin_then_env_then_file_then_prompt() {
+        let (_d, sys, paths) = setup(true, true, "");
+        let mut sys = sys.with_stdin(&format!("  {STDIN_KEY}\n"));
+        let how = Resolve {
+            key_stdin: true,
+            interactive: false,
+        };
+        let (key, source) = resolve(&mut sys, &paths, how).unwrap();
+        assert_eq!((key.expose(), source), (STDIN_KEY, KeySource::Stdin));
+
+        let (key, source) = resolve(&mut sys, &paths, Resolve::default()).unwrap();
+        assert_eq!((key.expose(), source), (ENV_KEY, KeySource::Env));
+
+        let (_d, mut sys, paths) = setup(false, true, "");
+        let (key, source) = resolve(&mut sys, &paths, Resolve::default()).unwrap();
+        assert_eq!(key.expose(), FILE_KEY);
+        assert_eq!(source, KeySource::ConfigFile(paths.config_json.clone()));
+
+        let (_d, mut sys, paths) = setup(false, false, "cl_live_PASTEDkey0123");
+        assert!(resolve(&mut sys, &paths, Resolve::default()).is_none());
+        let how = Resolve {
+            key_stdin: false,
+            interactive: true,
+        };
+        let (key, source) = resolve(&mut sys, &paths, how).unwrap();
+        assert_eq!(key.expose(), "cl_live_PASTEDkey0123");
+        assert!(matches!(source, KeySource::Pasted(_)));
+        // The pasted key was saved: the next run finds it in the file.
+        let (key, _) = resolve(&mut sys, &paths, Resolve::default()).unwrap();
+        assert_eq!(key.expose(), "cl_live_PASTEDkey0123");
+    }
+
+    #[test]
+    fn a_bad_stdin_or_pasted_key_is_refused_without_echo() {
+        let (_d, sys, paths) = setup(false, false, "cl_live_bad key SENTINEL");
+        let mut sys = sys.with_stdin("cl_live_has space SENTINEL");
+        let how = Resolve {
+            key_stdin: true,
+            interactive: false,
+        };
+        let e = resolve_key_with(&mut sys, &paths, how, &mut Vec::new(), &mut Vec::new())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--key-stdin") && !e.contains("SENTINEL"), "{e}");
+        let how = Resolve {
+            key_stdin: false,
+            interactive: true,
+        };
+        let e = resolve_key_with(&mut sys, &paths, how, &mut Vec::new(), &mut Vec::new())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("pasted") && !e.contains("SENTINEL"), "{e}");
+        assert!(!paths.config_json.exists());
+    }
+
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn the_store_is_private_and_keeps_other_fields() {
+        let (_d, _sys, paths) = setup(false, true, "");
+        assert_eq!(mode(&paths.codeloop_dir), 0o700);
+        assert_eq!(mode(&paths.config_json), 0o600);
+
+        let original = "{\n  // mine\n  \"telemetry\": false,\n  \"apiKey\": \"cl_live_OLDkey012345\",\n  \"z\": [1, 2]\n}\n";
+        #[allow(clippy::disallowed_methods)] // seeding the test's own temp dir
+        std::fs::write(&paths.config_json, original).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&paths.config_json, std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+        let mut err = Vec::new();
+        let key = ApiKey::parse("cl_live_NEWkey012345").unwrap();
+        assert_eq!(
+            store::save(&paths, &key, &mut err).unwrap(),
+            store::Saved::Replaced
+        );
+        let err = String::from_utf8(err).unwrap();
+        assert!(err.contains("0644") && err.contains("config.json"), "{err}");
+        assert!(!err.contains("OLDkey") && !err.contains("NEWkey"), "{err}");
+        let text = std::fs::read_to_string(&paths.config_json).unwrap();
+        assert_eq!(text, original.replace("OLDkey", "NEWkey"));
+        assert_eq!(mode(&paths.config_json), 0o600);
+        assert_eq!(
+            store::save(&paths, &key, &mut Vec::new()).unwrap(),
+            store::Saved::Unchanged
+        );
+    }
+
+    #[test]
+    fn a_broken_config_file_is_not_overwritten() {
+        let (_d, _sys, paths) = setup(false, false, "");
+        std::fs::create_dir_all(&paths.codeloop_dir).unwrap();
+        #[allow(clippy::disallowed_methods)] // seeding the test's own temp dir
+        std::fs::write(&paths.config_json, "{ \"apiKey\": ").unwrap();
+        let key = ApiKey::parse("cl_live_NEWkey012345").unwrap();
+        let e = store::save(&paths, &key, &mut Vec::new())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("config.json") && e.contains("codeloop auth"),
+            "{e}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&paths.config_json).unwrap(),
+            "{ \"apiKey\": "
+        );
+    }
 
     #[test]
     fn accepts_only_the_documented_format() {

@@ -26,7 +26,14 @@ pub fn run(
     if args.json {
         // One document, whatever happens: errors go into it too.
         let mut doc = serde_json::Map::new();
-        let result = run_inner(args, sys, &mut io::sink(), &mut io::sink(), Some(&mut doc));
+        let result = run_inner(
+            args,
+            sys,
+            &mut io::sink(),
+            &mut io::sink(),
+            Some(&mut doc),
+            None,
+        );
         let exit = match &result {
             Ok(exit) => *exit,
             Err(e) => {
@@ -43,7 +50,53 @@ pub fn run(
         writeln!(out, "{}", report::to_text(&doc.into(), args.show_secrets))?;
         return Ok(exit);
     }
-    run_inner(args, sys, out, err, None)
+    run_inner(args, sys, out, err, None, None)
+}
+
+/// After `codeloop auth --rotate` saved `key`: plans `init` again with it, in the
+/// project and then in the user-level configs, for every target that already holds
+/// something of codeloop's (detected or not), so no configured file keeps the old
+/// key. Shows the diffs; applies with `yes` or on confirmation.
+pub fn rekey(
+    sys: &mut Sys,
+    key: &(ApiKey, KeySource),
+    project: Option<&std::path::Path>,
+    yes: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Exit> {
+    let mut worst = Exit::Ok;
+    for global in [false, true] {
+        let args = InitArgs {
+            project: project.map(std::path::Path::to_path_buf),
+            dry_run: false,
+            yes,
+            only: Vec::new(),
+            skip: Vec::new(),
+            global,
+            show_secrets: false,
+            json: false,
+            check: false,
+            key_stdin: false,
+        };
+        let scope = if global {
+            "your user-level configs"
+        } else {
+            "this project"
+        };
+        writeln!(out, "\nupdating {scope} to the new key:")?;
+        match run_inner(&args, sys, out, err, None, Some(key)) {
+            Ok(Exit::Ok) => {}
+            Ok(exit) => worst = exit,
+            Err(e) => {
+                let red = render::RED.bold();
+                let message = auth::mask_secrets(&format!("{e:#}")).into_owned();
+                writeln!(err, "{red}error:{red:#} {message}")?;
+                worst = Exit::Failed;
+            }
+        }
+    }
+    Ok(worst)
 }
 
 fn run_inner(
@@ -52,6 +105,7 @@ fn run_inner(
     out: &mut dyn Write,
     err: &mut dyn Write,
     mut doc: Option<&mut serde_json::Map<String, serde_json::Value>>,
+    preset: Option<&(ApiKey, KeySource)>,
 ) -> Result<Exit> {
     if let Some(doc) = doc.as_deref_mut() {
         doc.insert("command".into(), "init".into());
@@ -71,9 +125,15 @@ fn run_inner(
         .iter()
         .filter(|d| d.chosen_by_default())
         .map(|d| d.target);
-    let mut targets = common::choose(sys, &args.only, &args.skip, defaults)?;
+    let mut targets = if preset.is_some() {
+        // Re-keying: every target is a candidate; those holding nothing of ours are
+        // dropped below.
+        common::choose(sys, &Target::ALL, &[], defaults)?
+    } else {
+        common::choose(sys, &args.only, &args.skip, defaults)?
+    };
     let prompts = sys.interactive() && !(args.yes || args.json || args.check || args.dry_run);
-    if prompts && args.only.is_empty() {
+    if prompts && args.only.is_empty() && preset.is_none() {
         targets = select(sys, &ctx.detections, &targets, &args.skip)?;
     }
     if let Some(doc) = doc.as_deref_mut() {
@@ -86,12 +146,24 @@ fn run_inner(
             report::targets(&ctx.detections, &targets, None).into(),
         );
     }
-    report_detection(out, &ctx.detections, &targets, !args.only.is_empty())?;
+    if preset.is_none() {
+        report_detection(out, &ctx.detections, &targets, !args.only.is_empty())?;
+    }
     if targets.is_empty() {
         return Ok(Exit::Ok);
     }
 
-    let key = auth::resolve_key(sys, &ctx.paths)?;
+    let key = match preset {
+        Some(found) => Some(found.clone()),
+        None => {
+            let how = auth::Resolve {
+                key_stdin: args.key_stdin,
+                // Never prompt in a dry run, a check, --json or --yes.
+                interactive: prompts,
+            };
+            auth::resolve_key_with(sys, &ctx.paths, how, out, err)?
+        }
+    };
     if let Some(doc) = doc.as_deref_mut() {
         doc.insert("key".into(), report::key(&ctx.paths, key.as_ref()));
     }
@@ -106,7 +178,19 @@ fn run_inner(
             || common::shell_env_configured(sys, &ctx.paths),
         ..common::options(sys, &ctx.paths, args.global, false)
     };
-    let plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
+    let mut plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
+    if preset.is_some() {
+        targets.retain(|t| {
+            plan.targets
+                .iter()
+                .any(|tp| tp.target == *t && holds_codeloop(tp))
+        });
+        if targets.is_empty() {
+            writeln!(out, "nothing here holds a CodeLoop key; nothing to update")?;
+            return Ok(Exit::Ok);
+        }
+        plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
+    }
     if let Some(doc) = doc.as_deref_mut() {
         doc.insert(
             "targets".into(),
@@ -166,6 +250,12 @@ fn run_inner(
     if key.is_none() {
         bail!(no_key_message());
     }
+    if preset.is_some() && !args.yes && !sys.interactive() {
+        bail!(
+            "the new key is saved, but these files still hold the old one: run `codeloop init --yes{}` to update them",
+            if args.global { " --global" } else { "" }
+        );
+    }
     if !args.yes {
         if args.json {
             bail!(
@@ -206,10 +296,13 @@ fn run_inner(
 }
 
 fn no_key_message() -> String {
-    format!(
-        "no CodeLoop API key found; run `codeloop auth` to sign in, or set {} in the environment, then run `codeloop init` again",
-        auth::ENV_VAR
-    )
+    auth::no_key_message("codeloop init")
+}
+
+/// Whether any of the target's files already holds something of codeloop's.
+fn holds_codeloop(t: &crate::plan::TargetPlan) -> bool {
+    t.edits.iter().any(|e| e.op.present(e.before.as_deref()))
+        || t.env_edits.iter().any(|e| e.before.is_some())
 }
 
 /// The value written for the key: the key, or the placeholder in a key-less dry run.

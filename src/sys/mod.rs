@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -45,6 +45,25 @@ pub trait Prompter {
     ) -> io::Result<Vec<usize>> {
         Ok(selected.to_vec())
     }
+
+    /// One of `options`; its index.
+    fn choose(&mut self, _question: &str, _options: &[String]) -> io::Result<usize> {
+        Err(no_answer())
+    }
+
+    /// A line of text (an email address).
+    fn text(&mut self, _question: &str) -> io::Result<String> {
+        Err(no_answer())
+    }
+
+    /// A secret (a password, an API key), typed without echo.
+    fn password(&mut self, _question: &str) -> io::Result<String> {
+        Err(no_answer())
+    }
+}
+
+fn no_answer() -> io::Error {
+    io::Error::new(io::ErrorKind::Unsupported, "no answer: nobody to ask")
 }
 
 /// Prompts through inquire on the real terminal.
@@ -80,6 +99,25 @@ impl Prompter for TerminalPrompter {
             .map_err(inquire_error)?;
         Ok(answer.into_iter().map(|o| o.index).collect())
     }
+
+    fn choose(&mut self, question: &str, options: &[String]) -> io::Result<usize> {
+        let answer = inquire::Select::new(question, options.to_vec())
+            .raw_prompt()
+            .map_err(inquire_error)?;
+        Ok(answer.index)
+    }
+
+    fn text(&mut self, question: &str) -> io::Result<String> {
+        inquire::Text::new(question).prompt().map_err(inquire_error)
+    }
+
+    fn password(&mut self, question: &str) -> io::Result<String> {
+        inquire::Password::new(question)
+            .with_display_mode(inquire::PasswordDisplayMode::Masked)
+            .without_confirmation()
+            .prompt()
+            .map_err(inquire_error)
+    }
 }
 
 pub struct Sys {
@@ -97,6 +135,8 @@ pub struct Sys {
     /// `windows-env` target does not exist).
     pub user_env: Box<dyn UserEnv>,
     prompter: Box<dyn Prompter>,
+    /// What `read_stdin` returns in a fake context (`None`: the real stdin).
+    stdin_data: Option<String>,
 }
 
 impl Sys {
@@ -116,6 +156,7 @@ impl Sys {
             documents: known_folder::documents(),
             user_env: real_user_env(),
             prompter: Box::new(TerminalPrompter),
+            stdin_data: None,
         }
     }
 
@@ -134,7 +175,26 @@ impl Sys {
             documents: None,
             user_env: Box::new(user_env::MemoryUserEnv::default()),
             prompter,
+            stdin_data: Some(String::new()),
         }
+    }
+
+    /// The fake context's standard input (for `--key-stdin`, `--password-stdin`).
+    pub fn with_stdin(mut self, data: &str) -> Sys {
+        self.stdin_data = Some(data.to_owned());
+        self
+    }
+
+    /// All of standard input, for `--key-stdin` and `--password-stdin` (secrets never
+    /// come through argv, where `ps` shows them).
+    pub fn read_stdin(&mut self) -> io::Result<String> {
+        if let Some(data) = self.stdin_data.take() {
+            self.stdin_data = Some(String::new());
+            return Ok(data);
+        }
+        let mut text = String::new();
+        io::stdin().take(64 * 1024).read_to_string(&mut text)?;
+        Ok(text)
     }
 
     /// A variable from the snapshot; empty counts as unset.
@@ -182,6 +242,88 @@ impl Sys {
         selected: &[usize],
     ) -> io::Result<Vec<usize>> {
         self.prompter.select(question, options, selected)
+    }
+
+    pub fn choose(&mut self, question: &str, options: &[String]) -> io::Result<usize> {
+        self.prompter.choose(question, options)
+    }
+
+    pub fn text(&mut self, question: &str) -> io::Result<String> {
+        self.prompter.text(question)
+    }
+
+    pub fn password(&mut self, question: &str) -> io::Result<String> {
+        self.prompter.password(question)
+    }
+
+    /// This machine's name, for naming a key ("codeloop-cli on NAME").
+    pub fn hostname(&self) -> String {
+        self.var("COMPUTERNAME")
+            .or_else(|| self.var("HOSTNAME"))
+            .map(str::to_owned)
+            .or_else(|| {
+                std::fs::read_to_string("/etc/hostname")
+                    .ok()
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+            })
+            .unwrap_or_else(|| "this computer".to_owned())
+    }
+
+    /// Opens `url` in a browser without waiting for it: `$BROWSER` (the first of a
+    /// `:`-separated list, as xdg-utils reads it), else the platform's opener
+    /// (`xdg-open`, `open`, `cmd /c start`). The url goes in argv: never put a secret
+    /// in it.
+    #[allow(clippy::disallowed_methods)] // spawning the browser is this module's job
+    pub fn open_browser(&self, url: &str) -> io::Result<()> {
+        let mut words: Vec<String> = match self.var("BROWSER") {
+            Some(b) => b
+                .split(':')
+                .find(|s| !s.trim().is_empty())
+                .unwrap_or(b)
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            None => match self.os {
+                Os::Linux => vec!["xdg-open".to_owned()],
+                Os::MacOs => vec!["open".to_owned()],
+                // `start`'s first quoted argument is the window title.
+                Os::Windows => ["cmd", "/c", "start", "\"\""].map(str::to_owned).to_vec(),
+            },
+        };
+        if words.is_empty() {
+            return Err(io::Error::new(io::ErrorKind::NotFound, "BROWSER is empty"));
+        }
+        let program = words.remove(0);
+        // cmd.exe would split the url at `&` unless it is escaped.
+        let url = if program == "cmd" {
+            url.replace('&', "^&")
+        } else {
+            url.to_owned()
+        };
+        let program = if Path::new(&program).components().count() > 1 {
+            PathBuf::from(program)
+        } else {
+            self.which(&program).ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("`{program}` is not on PATH"),
+                )
+            })?
+        };
+        let mut child = Command::new(program)
+            .args(&words)
+            .arg(&url)
+            .current_dir(&self.cwd)
+            .env_clear()
+            .envs(&self.env)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        // Reap it whenever it ends; we never wait for the browser.
+        std::thread::spawn(move || child.wait());
+        Ok(())
     }
 
     /// Runs a child with the snapshot's environment (so a sandboxed HOME stays
