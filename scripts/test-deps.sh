@@ -81,3 +81,13 @@ else
         [ -x "$clients/node_modules/.bin/$bin" ] || { say "the $bin CLI did not install"; exit 1; }
     done
 fi
+
+# The short fuzz run (scripts/fuzz.sh): a nightly toolchain and cargo-fuzz.
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+    say "rustup toolchain install nightly"
+    rustup toolchain install nightly --profile minimal
+fi
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+    say "cargo install cargo-fuzz"
+    cargo install cargo-fuzz --locked
+fi

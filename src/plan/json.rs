@@ -157,8 +157,14 @@ fn edit(text: &str, path: &[&str], leaf: &Leaf) -> Result<Option<Edited>, JsonEr
             // Comments without a final newline: break the line before the document
             // and leave the file ending without one, as it did, so the reverse (which
             // then takes the break before the root) restores it exactly.
+            // After a lone `\r` the break is `\r\n`, so the reverse cannot mistake the
+            // user's `\r` for half of ours.
             out.push_str(text);
-            out.push_str(style.nl);
+            out.push_str(if text.ends_with('\r') {
+                "\r\n"
+            } else {
+                style.nl
+            });
             out.push_str(&style.render(&value, ""));
             return Ok(Some(Edited {
                 text: out,
@@ -524,7 +530,9 @@ fn insert_item(text: &str, c: &Container, member: &Member, style: &Style) -> Str
         let inner = format!("{outer}{}", style.unit);
         out.push_str(&text[..=c.open]);
         if interior.trim().is_empty() {
-            // `{}` (or only whitespace): the usual pretty layout.
+            // `{}` (or only whitespace, which stays before the member so the reverse
+            // can give it back): the usual pretty layout.
+            out.push_str(interior);
             out.push_str(style.nl);
             out.push_str(&inner);
             out.push_str(&member.text(style, &inner, false));
@@ -641,9 +649,24 @@ fn remove_item(text: &str, c: &Container, index: usize) -> String {
         let rest_after = &text[item_end..c.close];
         let rest_before = &text[c.open + 1..item.start];
         if rest_after.trim().is_empty() && rest_before.trim().is_empty() {
-            // Back to `{}`.
+            // Back to `{}`, or to the whitespace that was inside it: what precedes the
+            // line break [`insert_item`] put before the member (in the style of the
+            // break after it, so a lone `\r` of the user's is not taken for ours).
             cut_start = c.open + 1;
             cut_end = c.close;
+            let nl = if rest_after.starts_with("\r\n") {
+                Some("\r\n")
+            } else if rest_after.starts_with('\n') {
+                Some("\n")
+            } else {
+                None
+            };
+            if let (Some(nl), Some(indent)) = (nl, own_line_indent(text, item.start)) {
+                let line = item.start - indent.len();
+                if line >= c.open + 1 + nl.len() && text[..line].ends_with(nl) {
+                    cut_start = line - nl.len();
+                }
+            }
         } else if rest_before.trim().is_empty() && !has_newline(&text[c.open..c.close]) {
             cut_start = c.open + 1;
             cut_end = item_end;
@@ -827,6 +850,14 @@ mod tests {
         set_roundtrip(Some("/* settings */"));
         set_roundtrip(Some("// a\r\n// b"));
         set_roundtrip(Some("\u{feff}// only a comment"));
+        // Found by the json_planner fuzz target: whitespace inside an empty object,
+        // and a comment ending in a lone `\r`.
+        set_roundtrip(Some("{ }"));
+        set_roundtrip(Some("{\n}\n"));
+        set_roundtrip(Some("{\t\r}"));
+        set_roundtrip(Some("{\"mcpServers\": {\r\n  }}"));
+        set_roundtrip(Some("//*/**/*/\r*/\r"));
+        set_roundtrip(Some("/* x */\r"));
     }
 
     #[test]
