@@ -128,7 +128,12 @@ fn run_inner(
     let mut targets = if preset.is_some() {
         // Re-keying: every target is a candidate; those holding nothing of ours are
         // dropped below.
-        common::choose(sys, &Target::ALL, &[], defaults)?
+        let all: Vec<Target> = Target::ALL
+            .iter()
+            .copied()
+            .filter(|t| *t != Target::WindowsEnv || sys.os == crate::sys::Os::Windows)
+            .collect();
+        common::choose(sys, &all, &[], defaults)?
     } else {
         common::choose(sys, &args.only, &args.skip, defaults)?
     };
