@@ -675,3 +675,138 @@ fn rotate_without_a_terminal_or_yes_saves_the_key_and_says_how_to_finish() {
         KEY
     );
 }
+
+// ---------------------------------------------------------------------------------
+// The interactive step of the chain, in-process with scripted prompts
+
+/// Answers the prompts of an interactive `init`: which way to add a key, the pasted
+/// key, and yes to applying. Records the questions.
+struct Person {
+    way: &'static str,
+    paste: &'static str,
+    asked: Arc<Mutex<Vec<String>>>,
+}
+
+impl codeloop::sys::Prompter for Person {
+    fn confirm(&mut self, question: &str, _: bool) -> std::io::Result<bool> {
+        self.asked.lock().unwrap().push(question.to_owned());
+        Ok(true)
+    }
+    fn choose(&mut self, question: &str, options: &[String]) -> std::io::Result<usize> {
+        self.asked.lock().unwrap().push(question.to_owned());
+        Ok(options.iter().position(|o| o.contains(self.way)).unwrap())
+    }
+    fn password(&mut self, question: &str) -> std::io::Result<String> {
+        self.asked.lock().unwrap().push(question.to_owned());
+        Ok(self.paste.to_owned())
+    }
+}
+
+/// `codeloop ARGS` in-process on a pretend terminal, answering like `person`.
+fn run_at_terminal(
+    s: &Sandbox,
+    args: &[&str],
+    extra: &[(&str, &str)],
+    way: &'static str,
+    paste: &'static str,
+) -> (u8, String, Vec<String>) {
+    use clap::Parser;
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let person = Person {
+        way,
+        paste,
+        asked: asked.clone(),
+    };
+    let mut env = s.run_env();
+    env.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut sys = codeloop::sys::Sys::fake(
+        codeloop::sys::Os::Linux,
+        s.cwd.clone(),
+        &vars,
+        Box::new(person),
+    );
+    sys.stdin_tty = true;
+    let cli =
+        codeloop::cli::Cli::parse_from(std::iter::once("codeloop").chain(args.iter().copied()));
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = codeloop::run(cli, &mut sys, &mut out, &mut err);
+    let both = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out),
+        String::from_utf8_lossy(&err)
+    );
+    assert_no_full_key(&both, "output");
+    let code = if code == std::process::ExitCode::SUCCESS {
+        0
+    } else {
+        1
+    };
+    let asked = asked.lock().unwrap().clone();
+    (code, both, asked)
+}
+
+#[test]
+fn at_a_terminal_init_offers_to_paste_a_key_and_saves_it() {
+    let s = Sandbox::without_key();
+    let (code, output, asked) =
+        run_at_terminal(&s, &["init", "--only", "cursor"], &[], "paste", KEY);
+    assert_eq!(code, 0, "{output}");
+    assert!(asked[0].contains("how do you want to add one"), "{asked:?}");
+    assert!(
+        output.contains("the key you pasted (saved to ~/.codeloop/config.json)"),
+        "{output}"
+    );
+    assert_eq!(saved_key(&s).as_deref(), Some(KEY));
+    assert_eq!(mode(&config_json(&s)), 0o600);
+    let value = read_jsonc(&s.project_path(".cursor/mcp.json"));
+    assert_eq!(
+        value["mcpServers"]["codeloop"]["env"]["CODELOOP_API_KEY"],
+        KEY
+    );
+}
+
+#[test]
+fn at_a_terminal_init_offers_the_browser_sign_in() {
+    let s = Sandbox::without_key();
+    let server = Server::start(Login::Status(500), Page::Key(KEY));
+    let (script, dir) = browser(&s);
+    let env = sign_in_env(&server, &script);
+    let (code, output, _) = run_at_terminal(&s, &["init", "--only", "cursor"], &env, "browser", "");
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        output.contains("the browser sign-in (saved to ~/.codeloop/config.json)"),
+        "{output}"
+    );
+    assert_eq!(saved_key(&s).as_deref(), Some(KEY));
+    replay_result(&dir);
+}
+
+#[test]
+fn at_a_terminal_a_dry_run_or_yes_never_prompts_for_a_key() {
+    let s = Sandbox::without_key();
+    let dry = ["init", "--dry-run", "--only", "cursor"];
+    let (code, output, asked) = run_at_terminal(&s, &dry, &[], "paste", KEY);
+    assert_eq!(code, 0, "{output}");
+    assert!(asked.is_empty(), "{asked:?}");
+    assert!(output.contains("placeholder"), "{output}");
+    // --check has nothing to compare with: an error, but still no prompt.
+    let check = ["init", "--check", "--only", "cursor"];
+    let (_, _, asked) = run_at_terminal(&s, &check, &[], "paste", KEY);
+    assert!(asked.is_empty(), "{asked:?}");
+    let (code, output, asked) = run_at_terminal(
+        &s,
+        &["init", "--yes", "--only", "cursor"],
+        &[],
+        "paste",
+        KEY,
+    );
+    assert_eq!(code, 1);
+    assert!(asked.is_empty(), "{asked:?}");
+    assert!(output.contains("--key-stdin"), "{output}");
+    assert!(!config_json(&s).exists());
+}
