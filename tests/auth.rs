@@ -178,9 +178,10 @@ fn closed_port() -> u16 {
 // ---------------------------------------------------------------------------------
 // The stand-in browser and running codeloop
 
-/// Writes the `BROWSER` script: it follows the sign-in page (and its redirect to
-/// the callback) with curl, then replays the callback with another key and records
-/// curl's exit code (7: nothing listening). Returns (script, its output dir).
+/// Writes the `BROWSER` script (plain bash and its `/dev/tcp`, no curl needed): it
+/// follows the sign-in page and its redirect to the callback, then replays the
+/// callback with another key and records the result (7: nothing listening).
+/// Returns (script, its output dir).
 fn browser(s: &Sandbox) -> (PathBuf, PathBuf) {
     let dir = s.root.join("browser");
     std::fs::create_dir_all(&dir).unwrap();
@@ -189,15 +190,28 @@ fn browser(s: &Sandbox) -> (PathBuf, PathBuf) {
     write(
         &script,
         format!(
-            r#"#!/bin/sh
+            r#"#!/bin/bash
+# GET $2 from host:port $1; prints the whole response.
+get() {{
+    {{ printf 'GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$2" "$1" >&3; cat <&3; }} 3<>"/dev/tcp/${{1%:*}}/${{1##*:}}"
+}}
 url="$1"
-echo "$url" > "{d}/url"
-curl -sS -L -o "{d}/page.html" -w '%{{http_code}}' "$url" > "{d}/status" 2> "{d}/curl-err"
+rest=${{url#http://}}
+page=$(get "${{rest%%/*}}" "/${{rest#*/}}")
+location=$(printf '%s' "$page" | tr -d '\r' | sed -n 's/^Location: //p')
+rest=${{location#http://}}
+answer=$(get "${{rest%%/*}}" "/${{rest#*/}}")
+printf '%s' "$answer" | head -n 1 | cut -d' ' -f2 | tr -d '\r\n' > "{d}/status"
+printf '%s' "$answer" > "{d}/page.html"
 port=$(echo "$url" | sed 's/.*[?&]port=\([0-9]*\).*/\1/')
 state=$(echo "$url" | sed 's/.*[?&]state=\([0-9a-f]*\).*/\1/')
 sleep 0.3
-curl -s -o /dev/null "http://127.0.0.1:$port/callback?state=$state&key=cl_live_REPLAYkey123456"
-echo $? > "{d}/replay.tmp" && mv "{d}/replay.tmp" "{d}/replay"
+if get "127.0.0.1:$port" "/callback?state=$state&key=cl_live_REPLAYkey123456" >/dev/null 2>&1; then
+    echo 0 > "{d}/replay.tmp"
+else
+    echo 7 > "{d}/replay.tmp"
+fi
+mv "{d}/replay.tmp" "{d}/replay"
 "#
         ),
     );
@@ -296,6 +310,8 @@ fn browser_sign_in_saves_the_key_privately_and_refuses_a_replayed_callback() {
     assert_eq!(saved_key(&s).as_deref(), Some(KEY));
     assert_eq!(mode(&config_json(&s)), 0o600);
     assert_eq!(mode(&s.home_path(".codeloop")), 0o700);
+    // The replay finds nothing listening (exit 7), and changes nothing.
+    assert_eq!(replay_result(&dir), "7");
     assert_eq!(read(&dir.join("status")), "200");
     assert!(read(&dir.join("page.html")).contains("return to the terminal"));
     // The state is 256 bits of hex, and no rotation was asked for.
@@ -303,8 +319,6 @@ fn browser_sign_in_saves_the_key_privately_and_refuses_a_replayed_callback() {
     let state = query.split("state=").nth(1).unwrap();
     assert_eq!(state.len(), 64, "{query}");
     assert!(!query.contains("rotate"));
-    // The replay finds nothing listening (curl exit 7), and changes nothing.
-    assert_eq!(replay_result(&dir), "7");
     assert_eq!(saved_key(&s).as_deref(), Some(KEY));
 }
 
@@ -368,8 +382,8 @@ fn a_malformed_key_from_the_callback_is_rejected_not_saved_not_echoed() {
     out.assert_code(1);
     out.stderr_has("not a valid CodeLoop API key");
     assert!(!config_json(&s).exists());
-    assert_eq!(read(&dir.join("status")), "400");
     replay_result(&dir);
+    assert_eq!(read(&dir.join("status")), "400");
 }
 
 #[test]
