@@ -1,7 +1,7 @@
 //! `codeloop auth` and the key resolution chain, end to end with the real binary: a
 //! stand-in CodeLoop server on loopback (the sign-in page, which redirects the
 //! "browser" to codeloop's callback, and `/api/cli/login`), and `BROWSER` set to a
-//! shell script that follows the page with curl, then replays the callback.
+//! bash script that follows the page (over `/dev/tcp`), then replays the callback.
 
 mod common;
 
