@@ -26,7 +26,7 @@ say "release build"
 cargo build --release --quiet
 bin=$root/target/release/codeloop
 if ! (cd bench && npm ls --depth=0 >/dev/null 2>&1); then
-    (cd bench && npm install --no-audit --no-fund --silent)
+    (cd bench && npm ci --no-audit --no-fund --silent)
 fi
 peer=$root/bench/node_modules/.bin/add-mcp
 
