@@ -19,7 +19,7 @@ for pair in json_planner:json block_planner:block; do
     mkdir -p "fuzz/corpus-run/$seeds"
     log=$(mktemp)
     status=0
-    cargo +nightly fuzz run "$target" "fuzz/corpus-run/$seeds" "fuzz/corpus/$seeds" -- \
+    cargo "+${FUZZ_TOOLCHAIN:-nightly-2026-05-19}" fuzz run "$target" "fuzz/corpus-run/$seeds" "fuzz/corpus/$seeds" -- \
         -max_total_time="$seconds" -max_len=8192 -timeout=10 >"$log" 2>&1 || status=$?
     if [ "$status" -ne 0 ]; then
         tail -n 60 "$log" >&2

@@ -83,9 +83,11 @@ else
 fi
 
 # The short fuzz run (scripts/fuzz.sh): a nightly toolchain and cargo-fuzz.
-if ! rustup run nightly rustc --version >/dev/null 2>&1; then
-    say "rustup toolchain install nightly"
-    rustup toolchain install nightly --profile minimal
+# Pinned, so a new nightly cannot break CI overnight (scripts/fuzz.sh uses the same).
+fuzz_toolchain=nightly-2026-05-19
+if ! rustup run "$fuzz_toolchain" rustc --version >/dev/null 2>&1; then
+    say "rustup toolchain install $fuzz_toolchain"
+    rustup toolchain install "$fuzz_toolchain" --profile minimal
 fi
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
     say "cargo install cargo-fuzz"
