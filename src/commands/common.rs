@@ -71,14 +71,16 @@ fn dunce(path: PathBuf) -> PathBuf {
 /// Where Claude Code files this project: the git top-level when in a repository
 /// (verified with Claude Code itself), else the project directory, both canonical.
 fn project_info(sys: &Sys, paths: &Paths) -> Project {
-    let top = git(sys, &paths.project, &["rev-parse", "--show-toplevel"])
-        .filter(|(ok, _)| *ok)
-        .map(|(_, stdout)| PathBuf::from(stdout.trim_end_matches(['\n', '\r'])));
+    // The work tree's top is the nearest directory holding `.git` (a directory, or a
+    // file in worktrees and submodules) — what `git rev-parse --show-toplevel` says,
+    // without starting git on every run. `paths.project` is canonical already.
+    let top = paths
+        .project
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf);
     let in_git = top.is_some();
-    let root = top
-        .and_then(|t| std::fs::canonicalize(t).ok())
-        .map(dunce)
-        .unwrap_or_else(|| paths.project.clone());
+    let root = top.unwrap_or_else(|| paths.project.clone());
     let mut claude_key = root.to_string_lossy().into_owned();
     if sys.os == Os::Windows {
         // Claude Code keys projects by the path with forward slashes on Windows
@@ -86,6 +88,21 @@ fn project_info(sys: &Sys, paths: &Paths) -> Project {
         claude_key = claude_key.replace('\\', "/");
     }
     Project { claude_key, in_git }
+}
+
+/// The paths a git command prints for `paths`, NUL- or line-separated (empty when
+/// git is missing or fails, so every file counts as neither ignored nor tracked).
+fn git_paths(sys: &Sys, dir: &Path, args: &[&str], paths: &[String]) -> Vec<String> {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(paths.iter().map(String::as_str));
+    git(sys, dir, &all)
+        .map(|(_, out)| {
+            out.split(['\0', '\n'])
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Runs git in `dir`; `None` when git is missing or could not run.
@@ -272,36 +289,37 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
     if !ctx.project.in_git {
         return;
     }
-    let mut patterns = Vec::new();
-    let private_files: Vec<(PathBuf, bool)> = plan
+    let private_files: Vec<(String, bool, bool)> = plan
         .targets
         .iter()
         .flat_map(|t| t.edits.iter())
         .filter(|e| e.private && e.after.is_some())
         .filter(|e| e.path.starts_with(&paths.project))
-        .map(|e| (e.path.clone(), e.secret))
+        .map(|e| (relative(paths, &e.path), e.secret, e.before.is_some()))
         .collect();
-    for (file, secret) in private_files {
-        let rel = relative(paths, &file);
-        let backup = format!("{rel}.codeloop.bak");
-        for candidate in [&rel, &backup] {
-            let ignored = git(
-                sys,
-                &paths.project,
-                &["check-ignore", "-q", "--", candidate],
-            )
-            .is_some_and(|(ok, _)| ok);
-            if !ignored {
-                patterns.push(format!("/{candidate}"));
-            }
-        }
-        let tracked = git(
-            sys,
-            &paths.project,
-            &["ls-files", "--error-unmatch", "--", &rel],
-        )
-        .is_some_and(|(ok, _)| ok);
-        if tracked && secret {
+    if private_files.is_empty() {
+        return;
+    }
+    // One git for all the ignore checks, and one for the tracked check of the files
+    // that exist (a file that is not there is not tracked): a typical run starts one.
+    let candidates: Vec<String> = private_files
+        .iter()
+        .flat_map(|(rel, _, _)| [rel.clone(), format!("{rel}.codeloop.bak")])
+        .collect();
+    // (`-z` needs `--stdin`; our own relative names are plain ASCII, one a line.)
+    let ignored = git_paths(sys, &paths.project, &["check-ignore", "--"], &candidates);
+    let patterns: Vec<String> = candidates
+        .iter()
+        .filter(|c| !ignored.contains(*c))
+        .map(|c| format!("/{c}"))
+        .collect();
+    let existing: Vec<String> = private_files
+        .iter()
+        .filter(|(_, secret, exists)| *secret && *exists)
+        .map(|(rel, _, _)| rel.clone())
+        .collect();
+    if !existing.is_empty() {
+        for rel in git_paths(sys, &paths.project, &["ls-files", "-z", "--"], &existing) {
             plan.warnings.push(format!(
                 "{rel} is tracked by git, so your API key would be committed with it; untrack it with `git rm --cached {rel}` and commit, then rotate the key if it was ever pushed"
             ));
