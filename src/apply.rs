@@ -363,7 +363,18 @@ fn apply_one(edit: &FileEdit, paths: &Paths) -> Result<Outcome, String> {
 /// Whether `path` (through symlinks) can be replaced by us as it is.
 fn preflight(path: &Path) -> Result<(), String> {
     let Ok(meta) = fs::metadata(path) else {
-        return Ok(()); // new, or a dangling link the write reports
+        // New (or a dangling link, which the write reports): the nearest directory
+        // that exists must take new files. An unnamed temp file proves it and leaves
+        // nothing behind.
+        let Some(dir) = path.ancestors().skip(1).find(|d| d.is_dir()) else {
+            return Ok(());
+        };
+        return tempfile::tempfile_in(dir).map(drop).map_err(|e| {
+            format!(
+                "cannot be created: {} does not take new files ({e}); make it writable or skip this target",
+                dir.display()
+            )
+        });
     };
     if meta.permissions().readonly() {
         return Err("is read-only; make it writable (chmod u+w) or skip this target".into());

@@ -94,21 +94,14 @@ pub struct AuthArgs {
     pub project: Option<PathBuf>,
 }
 
-#[derive(Debug, Args)]
-pub struct UninstallArgs {
-    /// The project to clean up [default: the current directory].
+/// Which project and targets: shared by `init` and `uninstall`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Scope {
+    /// The project [default: the current directory].
     #[arg(long, value_name = "DIR")]
     pub project: Option<PathBuf>,
 
-    /// Print the diff of every removal and write nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-
-    /// Remove without asking (required when stdin is not a terminal or CI is set).
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-
-    /// Only these targets (comma-separated) [default: every target].
+    /// Only these targets, detected or not (comma-separated).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub only: Vec<Target>,
 
@@ -116,13 +109,35 @@ pub struct UninstallArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub skip: Vec<Target>,
 
-    /// The user-level configs instead of the project's.
+    /// The user-level configs instead of the project's (~/.cursor/mcp.json, Claude
+    /// Code's user scope, …).
     #[arg(long)]
     pub global: bool,
+}
 
-    /// Show keys unmasked in diffs.
+/// How changes are written: shared by `init` and `uninstall`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Writing {
+    /// Print the diff of every change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Apply without asking (required when stdin is not a terminal or CI is set).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Show keys unmasked in diffs (masked everywhere otherwise).
     #[arg(long)]
     pub show_secrets: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    #[command(flatten)]
+    pub scope: Scope,
+
+    #[command(flatten)]
+    pub writing: Writing,
 }
 
 #[derive(Debug, Args)]
@@ -142,34 +157,11 @@ pub struct DoctorArgs {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// The project to configure [default: the current directory].
-    #[arg(long, value_name = "DIR")]
-    pub project: Option<PathBuf>,
+    #[command(flatten)]
+    pub scope: Scope,
 
-    /// Print the diff of every change and write nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-
-    /// Apply without asking (required when stdin is not a terminal or CI is set).
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-
-    /// Configure only these targets, detected or not (comma-separated).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
-    pub only: Vec<Target>,
-
-    /// Leave these targets alone (comma-separated).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
-    pub skip: Vec<Target>,
-
-    /// Configure user-level files instead of the project's (~/.cursor/mcp.json,
-    /// Claude Code's user scope).
-    #[arg(long)]
-    pub global: bool,
-
-    /// Show the API key unmasked in diffs.
-    #[arg(long)]
-    pub show_secrets: bool,
+    #[command(flatten)]
+    pub writing: Writing,
 
     /// No prompts, no colour: print one JSON document describing every target.
     #[arg(long)]

@@ -239,42 +239,62 @@ pub fn unified(before: Option<&str>, after: &str, name: &str) -> String {
 /// part ends (the common suffix is cut).
 fn changed_window(a: &str, b: &str) -> (usize, usize, usize) {
     let (ab, bb) = (a.as_bytes(), b.as_bytes());
-    let mut start = ab.iter().zip(bb).take_while(|(x, y)| x == y).count();
+    let mut start = common_prefix(ab, bb);
     while !a.is_char_boundary(start) || !b.is_char_boundary(start) {
         start -= 1;
     }
     let max_suffix = ab.len().min(bb.len()) - start;
-    let mut suffix = ab
-        .iter()
-        .rev()
-        .zip(bb.iter().rev())
-        .take(max_suffix)
-        .take_while(|(x, y)| x == y)
-        .count();
+    let mut suffix = common_suffix(&ab[start..], &bb[start..]).min(max_suffix);
     while !a.is_char_boundary(ab.len() - suffix) || !b.is_char_boundary(bb.len() - suffix) {
         suffix -= 1;
     }
     (start, ab.len() - suffix, bb.len() - suffix)
 }
 
+/// Length of the common prefix, a block at a time (slice equality is a memcmp).
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 256;
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + BLOCK <= n && a[i..i + BLOCK] == b[i..i + BLOCK] {
+        i += BLOCK;
+    }
+    i + a[i..n]
+        .iter()
+        .zip(&b[i..n])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 256;
+    let n = a.len().min(b.len());
+    let (ea, eb) = (a.len(), b.len());
+    let mut i = 0;
+    while i + BLOCK <= n && a[ea - i - BLOCK..ea - i] == b[eb - i - BLOCK..eb - i] {
+        i += BLOCK;
+    }
+    i + a[..ea - i]
+        .iter()
+        .rev()
+        .zip(b[..eb - i].iter().rev())
+        .take(n - i)
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
 /// Start of the line `n` lines above the one holding `offset`, and how many lines
 /// precede that start.
 fn back_lines(text: &str, offset: usize, n: usize) -> (usize, usize) {
     let b = text.as_bytes();
-    let mut start = b[..offset]
-        .iter()
-        .rposition(|&c| c == b'\n')
-        .map_or(0, |i| i + 1);
+    let mut start = memchr::memrchr(b'\n', &b[..offset]).map_or(0, |i| i + 1);
     for _ in 0..n {
         if start == 0 {
             break;
         }
-        start = b[..start - 1]
-            .iter()
-            .rposition(|&c| c == b'\n')
-            .map_or(0, |i| i + 1);
+        start = memchr::memrchr(b'\n', &b[..start - 1]).map_or(0, |i| i + 1);
     }
-    let lines = b[..start].iter().filter(|&&c| c == b'\n').count();
+    let lines = memchr::memchr_iter(b'\n', &b[..start]).count();
     (start, lines)
 }
 
@@ -286,10 +306,7 @@ fn forward_lines(text: &str, offset: usize, n: usize) -> usize {
         if end >= b.len() {
             break;
         }
-        end = b[end..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(b.len(), |i| end + i + 1);
+        end = memchr::memchr(b'\n', &b[end..]).map_or(b.len(), |i| end + i + 1);
     }
     end
 }

@@ -31,6 +31,13 @@ impl Context {
                 "cannot find your home directory: HOME (USERPROFILE on Windows) is not set; set it and run again"
             )
         })?;
+        if !home.is_dir() {
+            // Never create a home directory that is not there (a typo in HOME).
+            bail!(
+                "your home directory {} does not exist or is not a directory; set HOME (USERPROFILE on Windows) to it and run again",
+                home.display()
+            );
+        }
         let project = project_dir(sys, project)?;
         let paths = Paths::resolve(sys, &home, &project);
         let detections = detect::all(sys, &paths);
@@ -90,29 +97,35 @@ fn project_info(sys: &Sys, paths: &Paths) -> Project {
     Project { claude_key, in_git }
 }
 
-/// The paths a git command prints for `paths`, NUL- or line-separated (empty when
-/// git is missing or fails, so every file counts as neither ignored nor tracked).
-fn git_paths(sys: &Sys, dir: &Path, args: &[&str], paths: &[String]) -> Vec<String> {
-    let mut all: Vec<&str> = args.to_vec();
-    all.extend(paths.iter().map(String::as_str));
-    git(sys, dir, &all)
-        .map(|(_, out)| {
-            out.split(['\0', '\n'])
-                .filter(|p| !p.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
+fn git_args(args: &[&str], paths: &[String]) -> Vec<String> {
+    args.iter()
+        .map(|a| (*a).to_owned())
+        .chain(paths.iter().cloned())
+        .collect()
 }
 
-/// Runs git in `dir`; `None` when git is missing or could not run.
-pub fn git(sys: &Sys, dir: &Path, args: &[&str]) -> Option<(bool, String)> {
-    let git = sys.which("git")?;
-    let output = sys.run(&git, args, dir).ok()?;
-    Some((
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    ))
+/// Runs the git commands at once in `dir`; for each, the paths it printed, NUL- or
+/// line-separated (none when git is missing or fails, so every file counts as
+/// neither ignored nor tracked).
+fn git_paths(sys: &Sys, dir: &Path, jobs: &[Vec<String>]) -> Vec<Vec<String>> {
+    let Some(git) = sys.which("git") else {
+        return vec![Vec::new(); jobs.len()];
+    };
+    let jobs: Vec<&[String]> = jobs.iter().map(Vec::as_slice).collect();
+    sys.run_all(&git, &jobs, dir)
+        .into_iter()
+        .map(|output| {
+            output
+                .map(|o| {
+                    String::from_utf8_lossy(&o.stdout)
+                        .split(['\0', '\n'])
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// `only` as given (deduplicated), else `default`; minus `skip`. `windows-env`
@@ -300,30 +313,34 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
     if private_files.is_empty() {
         return;
     }
-    // One git for all the ignore checks, and one for the tracked check of the files
-    // that exist (a file that is not there is not tracked): a typical run starts one.
+    // One git for all the ignore checks and, at the same time, one for whether the
+    // key files that exist are tracked (a file that is not there is not).
+    // (`check-ignore -z` needs `--stdin`; our own relative names are plain ASCII.)
     let candidates: Vec<String> = private_files
         .iter()
         .flat_map(|(rel, _, _)| [rel.clone(), format!("{rel}.codeloop.bak")])
-        .collect();
-    // (`-z` needs `--stdin`; our own relative names are plain ASCII, one a line.)
-    let ignored = git_paths(sys, &paths.project, &["check-ignore", "--"], &candidates);
-    let patterns: Vec<String> = candidates
-        .iter()
-        .filter(|c| !ignored.contains(*c))
-        .map(|c| format!("/{c}"))
         .collect();
     let existing: Vec<String> = private_files
         .iter()
         .filter(|(_, secret, exists)| *secret && *exists)
         .map(|(rel, _, _)| rel.clone())
         .collect();
+    let mut jobs = vec![git_args(&["check-ignore", "--"], &candidates)];
     if !existing.is_empty() {
-        for rel in git_paths(sys, &paths.project, &["ls-files", "-z", "--"], &existing) {
-            plan.warnings.push(format!(
-                "{rel} is tracked by git, so your API key would be committed with it; untrack it with `git rm --cached {rel}` and commit, then rotate the key if it was ever pushed"
-            ));
-        }
+        jobs.push(git_args(&["ls-files", "-z", "--"], &existing));
+    }
+    let mut answers = git_paths(sys, &paths.project, &jobs).into_iter();
+    let ignored = answers.next().unwrap_or_default();
+    let tracked = answers.next().unwrap_or_default();
+    let patterns: Vec<String> = candidates
+        .iter()
+        .filter(|c| !ignored.contains(*c))
+        .map(|c| format!("/{c}"))
+        .collect();
+    for rel in tracked {
+        plan.warnings.push(format!(
+            "{rel} is tracked by git, so your API key would be committed with it; untrack it with `git rm --cached {rel}` and commit, then rotate the key if it was ever pushed"
+        ));
     }
     if patterns.is_empty() {
         return;

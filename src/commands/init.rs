@@ -8,7 +8,7 @@ use serde_json::json;
 use super::common::{self, Context};
 use crate::apply;
 use crate::auth::{self, ApiKey, KeySource, PLACEHOLDER};
-use crate::cli::InitArgs;
+use crate::cli::{InitArgs, Scope, Writing};
 use crate::detect::Detection;
 use crate::plan::Plan;
 use crate::render::{self, YELLOW};
@@ -47,7 +47,11 @@ pub fn run(
         };
         doc.insert("ok".into(), matches!(exit, Exit::Ok | Exit::Pending).into());
         doc.insert("exitCode".into(), exit.code().into());
-        writeln!(out, "{}", report::to_text(&doc.into(), args.show_secrets))?;
+        writeln!(
+            out,
+            "{}",
+            report::to_text(&doc.into(), args.writing.show_secrets)
+        )?;
         return Ok(exit);
     }
     run_inner(args, sys, out, err, None, None)
@@ -68,13 +72,15 @@ pub fn rekey(
     let mut worst = Exit::Ok;
     for global in [false, true] {
         let args = InitArgs {
-            project: project.map(std::path::Path::to_path_buf),
-            dry_run: false,
-            yes,
-            only: Vec::new(),
-            skip: Vec::new(),
-            global,
-            show_secrets: false,
+            scope: Scope {
+                project: project.map(std::path::Path::to_path_buf),
+                global,
+                ..Scope::default()
+            },
+            writing: Writing {
+                yes,
+                ..Writing::default()
+            },
             json: false,
             check: false,
             key_stdin: false,
@@ -111,7 +117,7 @@ fn run_inner(
         doc.insert("command".into(), "init".into());
         let mode = if args.check {
             "check"
-        } else if args.dry_run {
+        } else if args.writing.dry_run {
             "dry-run"
         } else {
             "apply"
@@ -119,7 +125,7 @@ fn run_inner(
         doc.insert("mode".into(), mode.into());
         doc.insert("applied".into(), false.into());
     }
-    let ctx = Context::new(sys, args.project.as_deref())?;
+    let ctx = Context::new(sys, args.scope.project.as_deref())?;
     let defaults = ctx
         .detections
         .iter()
@@ -135,11 +141,12 @@ fn run_inner(
             .collect();
         common::choose(sys, &all, &[], defaults)?
     } else {
-        common::choose(sys, &args.only, &args.skip, defaults)?
+        common::choose(sys, &args.scope.only, &args.scope.skip, defaults)?
     };
-    let prompts = sys.interactive() && !(args.yes || args.json || args.check || args.dry_run);
-    if prompts && args.only.is_empty() && preset.is_none() {
-        targets = select(sys, &ctx.detections, &targets, &args.skip)?;
+    let prompts =
+        sys.interactive() && !(args.writing.yes || args.json || args.check || args.writing.dry_run);
+    if prompts && args.scope.only.is_empty() && preset.is_none() {
+        targets = select(sys, &ctx.detections, &targets, &args.scope.skip)?;
     }
     if let Some(doc) = doc.as_deref_mut() {
         doc.insert(
@@ -152,7 +159,7 @@ fn run_inner(
         );
     }
     if preset.is_none() {
-        report_detection(out, &ctx.detections, &targets, !args.only.is_empty())?;
+        report_detection(out, &ctx.detections, &targets, !args.scope.only.is_empty())?;
     }
     if targets.is_empty() {
         return Ok(Exit::Ok);
@@ -172,7 +179,7 @@ fn run_inner(
     if let Some(doc) = doc.as_deref_mut() {
         doc.insert("key".into(), report::key(&ctx.paths, key.as_ref()));
     }
-    let key_text = key_text(out, &ctx, key.as_ref(), args.dry_run)?;
+    let key_text = key_text(out, &ctx, key.as_ref(), args.writing.dry_run)?;
 
     let opts = crate::plan::Options {
         // Committed project files reference CODELOOP_API_KEY when this run sets it.
@@ -181,7 +188,7 @@ fn run_inner(
             .iter()
             .any(|t| t.is_shell() || *t == Target::WindowsEnv)
             || common::shell_env_configured(sys, &ctx.paths),
-        ..common::options(sys, &ctx.paths, args.global, false)
+        ..common::options(sys, &ctx.paths, args.scope.global, false)
     };
     let mut plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
     if preset.is_some() {
@@ -211,7 +218,7 @@ fn run_inner(
     }
 
     writeln!(out)?;
-    render::preview(&plan, out, args.show_secrets)?;
+    render::preview(&plan, out, args.writing.show_secrets)?;
     for warning in &plan.warnings {
         writeln!(err, "{YELLOW}warning:{YELLOW:#} {warning}")?;
     }
@@ -248,20 +255,20 @@ fn run_inner(
         writeln!(out, "run `codeloop init` to apply them")?;
         return Ok(Exit::Pending);
     }
-    if args.dry_run {
+    if args.writing.dry_run {
         writeln!(out, "\ndry run: nothing was written")?;
         return Ok(Exit::Ok);
     }
     if key.is_none() {
         bail!(no_key_message());
     }
-    if preset.is_some() && !args.yes && !sys.interactive() {
+    if preset.is_some() && !args.writing.yes && !sys.interactive() {
         bail!(
             "the new key is saved, but these files still hold the old one: run `codeloop init --yes{}` to update them",
-            if args.global { " --global" } else { "" }
+            if args.scope.global { " --global" } else { "" }
         );
     }
-    if !args.yes {
+    if !args.writing.yes {
         if args.json {
             bail!(
                 "--json never prompts: pass --yes to apply, or --dry-run or --check to only plan"

@@ -19,13 +19,18 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Exit> {
-    let ctx = Context::new(sys, args.project.as_deref())?;
+    let ctx = Context::new(sys, args.scope.project.as_deref())?;
     // Every target, detected or not: what init added must go even if the app did.
-    let targets = common::choose(sys, &args.only, &args.skip, Target::ALL.iter().copied())?;
+    let targets = common::choose(
+        sys,
+        &args.scope.only,
+        &args.scope.skip,
+        Target::ALL.iter().copied(),
+    )?;
     // The key only decides whether the registry value is ours; a bad one is no reason
     // to keep codeloop's files around.
     let key = auth::resolve_key(sys, &ctx.paths).ok().flatten();
-    let opts = common::options(sys, &ctx.paths, args.global, true);
+    let opts = common::options(sys, &ctx.paths, args.scope.global, true);
     let plan = common::reverse_plan(
         sys,
         &ctx,
@@ -34,7 +39,7 @@ pub fn run(
         &opts,
     );
 
-    render::preview_with(&plan, out, args.show_secrets, true)?;
+    render::preview_with(&plan, out, args.writing.show_secrets, true)?;
     if plan.has_errors() {
         common::report_errors(err, &plan)?;
         return Ok(Exit::Failed);
@@ -43,11 +48,11 @@ pub fn run(
         writeln!(out, "nothing of codeloop's found; nothing to remove")?;
         return Ok(Exit::Ok);
     }
-    if args.dry_run {
+    if args.writing.dry_run {
         writeln!(out, "\ndry run: nothing was removed")?;
         return Ok(Exit::Ok);
     }
-    if !args.yes && !common::confirm(sys, out, "remove these?")? {
+    if !args.writing.yes && !common::confirm(sys, out, "remove these?")? {
         writeln!(out, "cancelled; nothing was removed")?;
         return Ok(Exit::Ok);
     }

@@ -69,15 +69,28 @@ impl Kind {
 pub struct Doc<'a> {
     pub text: &'a str,
     pub root: Option<Span>,
+    root_items: Option<Container>,
 }
 
 pub fn parse(text: &str) -> Result<Doc<'_>, SyntaxError> {
     let mut s = Scanner::new(text, bom_len(text));
     s.trivia()?;
     if s.at_end() {
-        return Ok(Doc { text, root: None });
+        return Ok(Doc {
+            text,
+            root: None,
+            root_items: None,
+        });
     }
-    let root = s.skip_value(0)?;
+    // The root's members are collected in the validating pass itself: every editor
+    // starts there, and a big file is then scanned once less.
+    let (root, root_items) = if matches!(s.peek(), Some(b'{' | b'[')) {
+        let start = s.pos;
+        let container = s.container(0)?;
+        (Span { start, end: s.pos }, Some(container))
+    } else {
+        (s.skip_value(0)?, None)
+    };
     s.trivia()?;
     if !s.at_end() {
         return Err(s.error("unexpected content after the top-level value"));
@@ -85,6 +98,7 @@ pub fn parse(text: &str) -> Result<Doc<'_>, SyntaxError> {
     Ok(Doc {
         text,
         root: Some(root),
+        root_items,
     })
 }
 
@@ -107,6 +121,9 @@ impl Doc<'_> {
 
     /// The items of the object or array at `span` (which must be one).
     pub fn container(&self, span: Span) -> Container {
+        if let Some(root) = self.root_items.as_ref().filter(|c| c.open == span.start) {
+            return root.clone();
+        }
         let mut s = Scanner::new(self.text, span.start);
         s.container(0)
             .expect("a validated document re-scans without error")
@@ -129,11 +146,8 @@ impl Doc<'_> {
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text.as_bytes()[..offset];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
+    let line = memchr::memchr_iter(b'\n', before).count() + 1;
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
     let column = text[line_start..floor_char_boundary(text, offset)]
         .chars()
         .count()
@@ -180,9 +194,14 @@ impl<'a> Scanner<'a> {
 
     /// Skips whitespace and comments.
     fn trivia(&mut self) -> Result<(), SyntaxError> {
-        while let Some(c) = self.peek() {
+        loop {
+            // Indentation is most of a pretty-printed file's trivia: one tight loop.
+            self.pos += self.b[self.pos..]
+                .iter()
+                .take_while(|&&c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+                .count();
+            let Some(c) = self.peek() else { break };
             match c {
-                b' ' | b'\t' | b'\n' | b'\r' => self.pos += 1,
                 b'/' if self.b.get(self.pos + 1) == Some(&b'/') => {
                     self.pos =
                         memchr(b'\n', &self.b[self.pos..]).map_or(self.b.len(), |i| self.pos + i);
@@ -350,6 +369,8 @@ impl<'a> Scanner<'a> {
         self.pos += 1;
         let mut run = self.pos;
         loop {
+            // Ordinary bytes go by in one tight loop: strings are most of a big file.
+            self.pos += plain_run(&self.b[self.pos..]);
             let Some(c) = self.peek() else {
                 return Err(self.error("unterminated string"));
             };
@@ -471,12 +492,36 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// How many bytes from the start need no attention inside a string: not `"`, not
+/// `\\`, not a control character. Eight at a time (SWAR); any flagged word, even a
+/// false alarm from a borrow, is finished byte by byte.
+fn plain_run(b: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        let quote = has_zero(w ^ (ONES * u64::from(b'"')));
+        let backslash = has_zero(w ^ (ONES * u64::from(b'\\')));
+        if control | quote | backslash != 0 {
+            break;
+        }
+        i += 8;
+    }
+    i + b[i..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .unwrap_or(b.len() - i)
+}
+
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
+    memchr::memchr(needle, hay)
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 #[cfg(test)]

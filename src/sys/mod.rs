@@ -335,13 +335,38 @@ impl Sys {
         args: &[S],
         cwd: &Path,
     ) -> io::Result<Output> {
-        Command::new(program)
-            .args(args)
-            .current_dir(cwd)
-            .env_clear()
-            .envs(&self.env)
-            .stdin(Stdio::null())
-            .output()
+        self.run_all(program, &[args], cwd)
+            .pop()
+            .expect("one job, one result")
+    }
+
+    /// Runs one child per argument list at the same time and waits for all: starting
+    /// a program (git) costs milliseconds, and these do not depend on each other.
+    #[allow(clippy::disallowed_methods)] // the one place children are spawned
+    pub fn run_all<S: AsRef<OsStr>>(
+        &self,
+        program: &Path,
+        jobs: &[&[S]],
+        cwd: &Path,
+    ) -> Vec<io::Result<Output>> {
+        let children: Vec<io::Result<std::process::Child>> = jobs
+            .iter()
+            .map(|args| {
+                Command::new(program)
+                    .args(args.iter())
+                    .current_dir(cwd)
+                    .env_clear()
+                    .envs(&self.env)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+            })
+            .collect();
+        children
+            .into_iter()
+            .map(|child| child.and_then(std::process::Child::wait_with_output))
+            .collect()
     }
 }
 

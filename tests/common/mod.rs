@@ -155,6 +155,20 @@ impl Sandbox {
         out
     }
 
+    /// [`Sandbox::run`] with `input` on stdin (for `--key-stdin`).
+    pub fn run_with_stdin(&self, args: &[&str], input: &str) -> Output {
+        let out = run_program_with_stdin(
+            Path::new(env!("CARGO_BIN_EXE_codeloop")),
+            args,
+            &self.cwd,
+            &self.run_env(),
+            input,
+        );
+        assert_no_full_key(&out.stdout, "stdout");
+        assert_no_full_key(&out.stderr, "stderr");
+        out
+    }
+
     /// The environment [`Sandbox::run`] gives codeloop (sandbox dirs and the key).
     pub fn run_env(&self) -> Vec<(String, String)> {
         let mut env = self.base_env();
@@ -276,6 +290,39 @@ impl Output {
             "neither stdout nor stderr has {needle:?}\n{}",
             self.masked()
         );
+    }
+}
+
+/// Like [`run_program`], with `input` on stdin.
+#[allow(clippy::disallowed_methods)] // the tests' one place that spawns children
+pub fn run_program_with_stdin(
+    program: &Path,
+    args: &[&str],
+    cwd: &Path,
+    env: &[(String, String)],
+    input: &str,
+) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    let mut stdin = child.stdin.take().unwrap();
+    // The child may refuse before reading it all: a broken pipe is its answer.
+    let _ = stdin.write_all(input.as_bytes());
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    Output {
+        code: output.status.code(),
+        signal: std::os::unix::process::ExitStatusExt::signal(&output.status),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
 
@@ -528,10 +575,16 @@ fn walk(root: &Path, dir: &Path, snap: &mut Snapshot) {
             );
             walk(root, &path, snap);
         } else {
+            // A FIFO or socket is recorded but never opened (that could block).
+            let bytes = if meta.is_file() {
+                fs::read(&path).unwrap()
+            } else {
+                Vec::new()
+            };
             snap.insert(
                 rel,
                 Entry::File {
-                    bytes: fs::read(&path).unwrap(),
+                    bytes,
                     mode: meta.mode() & 0o7777,
                     mtime: meta.modified().unwrap(),
                     inode: meta.ino(),
