@@ -662,11 +662,8 @@ pub fn target(
         Target::WindowsEnv => {}
         Target::Codex => {
             // Codex forwards named variables from its environment (`env_vars`).
-            let (file, reference) = if opts.global {
-                (&paths.codex_user_config, false)
-            } else {
-                (&paths.codex_project_config, opts.shell_env)
-            };
+            let (file, reference) =
+                committed_or_user(opts, &paths.codex_project_config, &paths.codex_user_config);
             let value = if reference {
                 env_reference_entry(&entry, EnvReference::Forward)
             } else {
@@ -684,11 +681,11 @@ pub fn target(
         }
         Target::Gemini => {
             // Gemini CLI expands `$VAR` / `${VAR}` in settings values.
-            let (file, reference) = if opts.global {
-                (&paths.gemini_user_settings, false)
-            } else {
-                (&paths.gemini_project_settings, opts.shell_env)
-            };
+            let (file, reference) = committed_or_user(
+                opts,
+                &paths.gemini_project_settings,
+                &paths.gemini_user_settings,
+            );
             let value = if reference {
                 env_reference_entry(&entry, EnvReference::Text("${CODELOOP_API_KEY}"))
             } else {
@@ -703,11 +700,8 @@ pub fn target(
         }
         Target::VsCode => {
             // VS Code's key is `servers`, each with a `type`; it expands `${env:NAME}`.
-            let (file, reference) = if opts.global {
-                (&paths.vscode_user_mcp, false)
-            } else {
-                (&paths.vscode_project_mcp, opts.shell_env)
-            };
+            let (file, reference) =
+                committed_or_user(opts, &paths.vscode_project_mcp, &paths.vscode_user_mcp);
             let value = if reference {
                 env_reference_entry(&entry, EnvReference::Text("${env:CODELOOP_API_KEY}"))
             } else {
@@ -781,6 +775,21 @@ fn env_reference_entry(entry: &Value, reference: EnvReference) -> Value {
         }
     }
     out
+}
+
+/// The file a client with a committed project config gets, and whether it refers to
+/// `CODELOOP_API_KEY` instead of holding the key: only a project file, and only when
+/// the variable is set for the user's shells.
+fn committed_or_user<'a>(
+    opts: &Options,
+    project: &'a PathBuf,
+    user: &'a PathBuf,
+) -> (&'a PathBuf, bool) {
+    if opts.global {
+        (user, false)
+    } else {
+        (project, opts.shell_env)
+    }
 }
 
 fn set_op(path: &[&str], value: &Value) -> Op {
