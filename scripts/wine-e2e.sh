@@ -65,6 +65,11 @@ CODELOOP_API_KEY=$key2 wine "$bin/$(basename "$test_exe")" --quiet --test-thread
 [[ -z $(value) ]] || fail "the reverse edit left '$(value)'"
 echo "wine-e2e: the reverse edit removed it"
 
+out=$(codeloop "$key2" init --yes --only windows-env) || fail "set again: $out"
+out=$(codeloop "$key2" uninstall --yes --only windows-env) || fail "uninstall: $out"
+[[ -z $(value) ]] || fail "codeloop uninstall left '$(value)'"
+echo "wine-e2e: codeloop uninstall removed it"
+
 wine reg add 'HKCU\Environment' /v CODELOOP_API_KEY /t REG_EXPAND_SZ /d '%USERPROFILE%\x' /f >/dev/null
 if out=$(codeloop "$key1" init --yes --only windows-env 2>&1); then
   fail "a REG_EXPAND_SZ value was not refused: $out"
@@ -95,4 +100,4 @@ PY
 echo "wine-e2e: Cursor and Claude Code configs written under the Windows profile"
 
 echo "wine-e2e: took $(( $(date +%s) - started ))s including the build"
-echo "wine-e2e: 6 passed, 0 failed"
+echo "wine-e2e: 7 passed, 0 failed"
