@@ -124,7 +124,7 @@ fn a_person_picks_targets_reviews_the_diff_and_confirms() {
     };
 
     // The detected target is listed first and pre-selected; the rest follow.
-    let screen = t.wait_for("configure which?");
+    let screen = t.wait_for("Claude Code (not detected)");
     let cursor_line = screen
         .lines()
         .find(|l| l.contains("Cursor"))
@@ -170,7 +170,7 @@ fn declining_writes_nothing() {
     let Some(t) = Tmux::start(&command(&s)) else {
         return;
     };
-    t.wait_for("configure which?");
+    t.wait_for("(not detected)");
     t.keys(&["Enter"]);
     t.wait_for("apply these changes?");
     t.keys(&["n", "Enter"]);
