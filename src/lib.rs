@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod detect;
+pub mod git;
 pub mod paths;
 pub mod plan;
 pub mod render;

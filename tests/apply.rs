@@ -55,6 +55,7 @@ impl Sandbox {
         let project = Project {
             claude_key: self.project.to_string_lossy().into_owned(),
             in_git: false,
+            git_top: None,
         };
         Plan {
             targets: vec![plan::target(

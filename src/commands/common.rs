@@ -94,7 +94,57 @@ fn project_info(sys: &Sys, paths: &Paths) -> Project {
         // (read from its own code: `replaceAll("\\", "/")` when the platform is windows).
         claude_key = claude_key.replace('\\', "/");
     }
-    Project { claude_key, in_git }
+    Project {
+        claude_key,
+        in_git,
+        git_top: in_git.then_some(root),
+    }
+}
+
+/// Which `candidates` git ignores and which `existing` files it tracks (paths
+/// relative to the project): read in-process when the layout allows (see
+/// `crate::git`), else from git itself, two commands at once.
+fn git_answers(
+    sys: &Sys,
+    ctx: &Context,
+    candidates: &[String],
+    existing: &[String],
+) -> (Vec<String>, Vec<String>) {
+    let project = &ctx.paths.project;
+    if let Some(top) = &ctx.project.git_top
+        && let Ok(prefix) = project.strip_prefix(top)
+    {
+        let prefix = prefix.to_string_lossy().replace('\\', "/");
+        let to_top = |rel: &String| {
+            if prefix.is_empty() {
+                rel.clone()
+            } else {
+                format!("{prefix}/{rel}")
+            }
+        };
+        let in_top: Vec<String> = candidates.iter().map(to_top).collect();
+        let files: Vec<String> = existing.iter().map(to_top).collect();
+        if let Some((ignored, tracked)) = crate::git::answers(sys, top, &in_top, &files) {
+            let back = |list: Vec<String>, from: &[String], to: &[String]| -> Vec<String> {
+                list.iter()
+                    .filter_map(|p| from.iter().position(|f| f == p).map(|i| to[i].clone()))
+                    .collect()
+            };
+            return (
+                back(ignored, &in_top, candidates),
+                back(tracked, &files, existing),
+            );
+        }
+    }
+    let mut jobs = vec![git_args(&["check-ignore", "--"], candidates)];
+    if !existing.is_empty() {
+        jobs.push(git_args(&["ls-files", "-z", "--"], existing));
+    }
+    let mut answers = git_paths(sys, project, &jobs).into_iter();
+    (
+        answers.next().unwrap_or_default(),
+        answers.next().unwrap_or_default(),
+    )
 }
 
 fn git_args(args: &[&str], paths: &[String]) -> Vec<String> {
@@ -325,13 +375,7 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
         .filter(|(_, secret, exists)| *secret && *exists)
         .map(|(rel, _, _)| rel.clone())
         .collect();
-    let mut jobs = vec![git_args(&["check-ignore", "--"], &candidates)];
-    if !existing.is_empty() {
-        jobs.push(git_args(&["ls-files", "-z", "--"], &existing));
-    }
-    let mut answers = git_paths(sys, &paths.project, &jobs).into_iter();
-    let ignored = answers.next().unwrap_or_default();
-    let tracked = answers.next().unwrap_or_default();
+    let (ignored, tracked) = git_answers(sys, ctx, &candidates, &existing);
     let patterns: Vec<String> = candidates
         .iter()
         .filter(|c| !ignored.contains(*c))

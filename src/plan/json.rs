@@ -65,7 +65,7 @@ pub fn ensure_in_array(
 /// Reverse of [`set`]: removes the member at `path`, then the `prune` innermost
 /// ancestors that became empty. `None` when there is nothing to remove.
 pub fn remove(current: &str, path: &[&str], prune: usize) -> Result<Option<String>, JsonError> {
-    let doc = parse(current)?;
+    let doc = parse(current, path)?;
     let Some((parent, index)) = locate(&doc, path)? else {
         return Ok(None);
     };
@@ -81,7 +81,7 @@ pub fn remove_from_array(
     item: &str,
     prune: usize,
 ) -> Result<Option<String>, JsonError> {
-    let doc = parse(current)?;
+    let doc = parse(current, path)?;
     let Some(span) = find_value(&doc, path)? else {
         return Ok(None);
     };
@@ -105,7 +105,7 @@ pub fn remove_from_array(
 
 /// The value at `path`, if present (for doctor-style reads and tests).
 pub fn get(current: &str, path: &[&str]) -> Result<Option<Value>, JsonError> {
-    let doc = parse(current)?;
+    let doc = parse(current, path)?;
     Ok(find_value(&doc, path)?.map(|span| doc.value(span)))
 }
 
@@ -121,8 +121,10 @@ impl Leaf<'_> {
     }
 }
 
-fn parse(text: &str) -> Result<Doc<'_>, JsonError> {
-    jsonc::parse(text).map_err(|e| {
+/// Validates `text`, collecting the objects along `path` on the way (the one pass a
+/// big file gets).
+fn parse<'a>(text: &'a str, path: &[&str]) -> Result<Doc<'a>, JsonError> {
+    jsonc::parse_along(text, path).map_err(|e| {
         let (line, column) = jsonc::line_col(text, e.offset);
         JsonError::Syntax {
             line,
@@ -133,7 +135,7 @@ fn parse(text: &str) -> Result<Doc<'_>, JsonError> {
 }
 
 fn edit(text: &str, path: &[&str], leaf: &Leaf) -> Result<Option<Edited>, JsonError> {
-    let doc = parse(text)?;
+    let doc = parse(text, path)?;
     let style = Style::detect(text);
     let Some(root) = doc.root else {
         // Empty, or only comments: keep what is there and add the document after it.
@@ -344,7 +346,7 @@ fn prune_empty(mut text: String, path: &[&str], prune: usize) -> Result<String, 
     for _ in 0..prune {
         if path.is_empty() {
             // The whole document was ours: it goes back to empty.
-            let doc = parse(&text)?;
+            let doc = parse(&text, path)?;
             if let Some(root) = doc.root
                 && doc.container(root).items.is_empty()
             {
@@ -365,7 +367,7 @@ fn prune_empty(mut text: String, path: &[&str], prune: usize) -> Result<String, 
             }
             break;
         }
-        let doc = parse(&text)?;
+        let doc = parse(&text, path)?;
         let Some(span) = find_value(&doc, path)? else {
             break;
         };

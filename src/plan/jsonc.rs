@@ -69,27 +69,35 @@ impl Kind {
 pub struct Doc<'a> {
     pub text: &'a str,
     pub root: Option<Span>,
-    root_items: Option<Container>,
+    /// Containers whose members the validating pass already collected.
+    cache: Vec<Container>,
 }
 
 pub fn parse(text: &str) -> Result<Doc<'_>, SyntaxError> {
+    parse_along(text, &[])
+}
+
+/// [`parse`], also collecting the members of the objects along `path` in the same
+/// validating pass, so an editor walking that path scans a big file once.
+pub fn parse_along<'a>(text: &'a str, path: &[&str]) -> Result<Doc<'a>, SyntaxError> {
     let mut s = Scanner::new(text, bom_len(text));
     s.trivia()?;
     if s.at_end() {
         return Ok(Doc {
             text,
             root: None,
-            root_items: None,
+            cache: Vec::new(),
         });
     }
     // The root's members are collected in the validating pass itself: every editor
     // starts there, and a big file is then scanned once less.
-    let (root, root_items) = if matches!(s.peek(), Some(b'{' | b'[')) {
+    let root = if matches!(s.peek(), Some(b'{' | b'[')) {
         let start = s.pos;
-        let container = s.container(0)?;
-        (Span { start, end: s.pos }, Some(container))
+        let container = s.container_along(0, path)?;
+        s.found.push(container);
+        Span { start, end: s.pos }
     } else {
-        (s.skip_value(0)?, None)
+        s.skip_value(0)?
     };
     s.trivia()?;
     if !s.at_end() {
@@ -98,7 +106,7 @@ pub fn parse(text: &str) -> Result<Doc<'_>, SyntaxError> {
     Ok(Doc {
         text,
         root: Some(root),
-        root_items,
+        cache: s.found,
     })
 }
 
@@ -121,8 +129,8 @@ impl Doc<'_> {
 
     /// The items of the object or array at `span` (which must be one).
     pub fn container(&self, span: Span) -> Container {
-        if let Some(root) = self.root_items.as_ref().filter(|c| c.open == span.start) {
-            return root.clone();
+        if let Some(known) = self.cache.iter().find(|c| c.open == span.start) {
+            return known.clone();
         }
         let mut s = Scanner::new(self.text, span.start);
         s.container(0)
@@ -166,6 +174,8 @@ struct Scanner<'a> {
     text: &'a str,
     b: &'a [u8],
     pos: usize,
+    /// Containers collected on the way (see `container_along`).
+    found: Vec<Container>,
 }
 
 impl<'a> Scanner<'a> {
@@ -174,6 +184,7 @@ impl<'a> Scanner<'a> {
             text,
             b: text.as_bytes(),
             pos,
+            found: Vec::new(),
         }
     }
 
@@ -222,7 +233,7 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         match self.peek() {
             Some(b'{' | b'[') => {
-                self.container_inner(depth, None)?;
+                self.container_inner(depth, None, &[])?;
             }
             Some(b'"') => {
                 self.string(None)?;
@@ -241,9 +252,15 @@ impl<'a> Scanner<'a> {
     }
 
     fn container(&mut self, depth: usize) -> Result<Container, SyntaxError> {
+        self.container_along(depth, &[])
+    }
+
+    /// A container with its members; the member objects named by `follow` (one key
+    /// per level) are collected too, into `found`.
+    fn container_along(&mut self, depth: usize, follow: &[&str]) -> Result<Container, SyntaxError> {
         let open = self.pos;
         let mut items = Vec::new();
-        let close = self.container_inner(depth, Some(&mut items))?;
+        let close = self.container_inner(depth, Some(&mut items), follow)?;
         Ok(Container { open, close, items })
     }
 
@@ -252,6 +269,7 @@ impl<'a> Scanner<'a> {
         &mut self,
         depth: usize,
         mut items: Option<&mut Vec<Item>>,
+        follow: &[&str],
     ) -> Result<usize, SyntaxError> {
         if depth >= MAX_DEPTH {
             return Err(self.error("nesting is too deep"));
@@ -293,7 +311,18 @@ impl<'a> Scanner<'a> {
             } else {
                 None
             };
-            let value = self.skip_value(depth + 1)?;
+            let value = match (&key, follow.split_first()) {
+                (Some(key), Some((next, rest))) if key == next && self.peek() == Some(b'{') => {
+                    let start = self.pos;
+                    let inner = self.container_along(depth + 1, rest)?;
+                    self.found.push(inner);
+                    Span {
+                        start,
+                        end: self.pos,
+                    }
+                }
+                _ => self.skip_value(depth + 1)?,
+            };
             self.trivia()?;
             let comma = match self.peek() {
                 Some(b',') => {

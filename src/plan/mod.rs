@@ -527,6 +527,8 @@ pub struct Project {
     /// git top-level when in a repository, else the canonical project directory.
     pub claude_key: String,
     pub in_git: bool,
+    /// The work tree's top directory, when in git.
+    pub git_top: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default)]
