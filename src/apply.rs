@@ -443,9 +443,7 @@ fn real_path(path: &Path) -> Result<PathBuf, String> {
 /// `<file>.codeloop.bak` beside the path the user knows, written once: the first
 /// time codeloop changes the file. Returns its name when made now.
 fn make_backup(path: &Path, real: &Path, bytes: &[u8]) -> Result<Option<String>, String> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".codeloop.bak");
-    let backup = path.with_file_name(name);
+    let backup = backup_path(path);
     if fs::symlink_metadata(&backup).is_ok() {
         return Ok(None);
     }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use crate::auth::{ApiKey, KeySource, mask_secrets};
 use crate::detect::Detection;
 use crate::paths::Paths;
-use crate::plan::{EnvEdit, FileEdit, Op, Plan, Status, TargetPlan, json, jsonc, user_env};
+use crate::plan::{EnvEdit, FileEdit, Op, Plan, Status, TargetPlan, json, user_env};
 use crate::target::Target;
 
 /// The document's text: pretty JSON with keys masked.
@@ -133,20 +133,11 @@ fn along(text: Option<&str>, path: &[&str]) -> Value {
     let Some(text) = text else {
         return Value::Null;
     };
-    let exists = |prefix: &[&str]| json::get(text, prefix).ok().flatten().is_some();
-    if jsonc::parse(text).ok().and_then(|d| d.root).is_none() {
+    // One parse, however big the file: how far the path exists, and its value.
+    let Ok(Some((depth, leaf))) = json::reach(text, path) else {
         return Value::Null;
-    }
-    let (depth, mut value) = match json::get(text, path).ok().flatten() {
-        Some(leaf) => (path.len(), leaf),
-        None => {
-            let depth = (1..path.len())
-                .rev()
-                .find(|&i| exists(&path[..i]))
-                .unwrap_or(0);
-            (depth, Value::Object(Map::new()))
-        }
     };
+    let mut value = leaf.unwrap_or_else(|| Value::Object(Map::new()));
     for key in path[..depth].iter().rev() {
         let mut m = Map::new();
         m.insert((*key).to_owned(), value);

@@ -316,10 +316,7 @@ pub fn reverse_plan(
     // The `.gitignore` lines codeloop added for these targets' project files.
     let patterns: Vec<String> = project_files
         .iter()
-        .flat_map(|file| {
-            let rel = relative(&ctx.paths, file);
-            [format!("/{rel}"), format!("/{rel}.codeloop.bak")]
-        })
+        .flat_map(|file| guarded_names(&relative(&ctx.paths, file)).map(|n| format!("/{n}")))
         .collect();
     if !patterns.is_empty() {
         let edit = plan::edit_file(
@@ -336,6 +333,12 @@ pub fn reverse_plan(
         }
     }
     plan
+}
+
+/// What the guard keeps out of git for a project file: it and its one-time backup.
+fn guarded_names(rel: &str) -> [String; 2] {
+    let backup = plan::backup_path(Path::new(rel));
+    [rel.to_owned(), backup.to_string_lossy().replace('\\', "/")]
 }
 
 fn relative(paths: &Paths, file: &Path) -> String {
@@ -368,7 +371,7 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
     // (`check-ignore -z` needs `--stdin`; our own relative names are plain ASCII.)
     let candidates: Vec<String> = private_files
         .iter()
-        .flat_map(|(rel, _, _)| [rel.clone(), format!("{rel}.codeloop.bak")])
+        .flat_map(|(rel, _, _)| guarded_names(rel))
         .collect();
     let existing: Vec<String> = private_files
         .iter()

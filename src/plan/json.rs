@@ -109,6 +109,16 @@ pub fn get(current: &str, path: &[&str]) -> Result<Option<Value>, JsonError> {
     Ok(find_value(&doc, path)?.map(|span| doc.value(span)))
 }
 
+/// How far `path` exists in one parse: the number of its keys present, and the value
+/// at its end when all are. `None` for a document without a top-level value.
+pub fn reach(current: &str, path: &[&str]) -> Result<Option<(usize, Option<Value>)>, JsonError> {
+    let doc = parse(current, path)?;
+    Ok(walk(&doc, path)?.map(|(depth, span)| {
+        let leaf = (depth == path.len()).then(|| doc.value(span));
+        (depth, leaf)
+    }))
+}
+
 enum Leaf<'a> {
     Value(&'a Value),
     ArrayItem(&'a str),
@@ -268,6 +278,12 @@ fn find_member<'c>(
 
 /// Walks `path`; `Ok(None)` when some part of it is missing.
 fn find_value(doc: &Doc, path: &[&str]) -> Result<Option<Span>, JsonError> {
+    Ok(walk(doc, path)?.and_then(|(depth, span)| (depth == path.len()).then_some(span)))
+}
+
+/// Follows `path` as far as it exists: how many keys were found, and the value the
+/// last of them holds (the root when none). `None` without a top-level value.
+fn walk(doc: &Doc, path: &[&str]) -> Result<Option<(usize, Span)>, JsonError> {
     let Some(mut current) = doc.root else {
         return Ok(None);
     };
@@ -279,10 +295,10 @@ fn find_value(doc: &Doc, path: &[&str]) -> Result<Option<Span>, JsonError> {
         let container = doc.container(current);
         match find_member(doc, &container, key, &path[..=depth])? {
             Some(item) => current = item.value,
-            None => return Ok(None),
+            None => return Ok(Some((depth, current))),
         }
     }
-    Ok(Some(current))
+    Ok(Some((path.len(), current)))
 }
 
 /// The object holding the last key of `path` and that member's index.

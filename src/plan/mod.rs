@@ -664,13 +664,13 @@ pub fn target(
         Target::WindowsEnv => {}
         Target::Codex => {
             // Codex forwards named variables from its environment (`env_vars`).
-            let (file, reference) =
-                committed_or_user(opts, &paths.codex_project_config, &paths.codex_user_config);
-            let value = if reference {
-                env_reference_entry(&entry, EnvReference::Forward)
-            } else {
-                entry.clone()
-            };
+            let (file, reference, value) = committed_or_user(
+                opts,
+                &paths.codex_project_config,
+                &paths.codex_user_config,
+                &entry,
+                EnvReference::Forward,
+            );
             specs.push((
                 file.clone(),
                 !reference,
@@ -683,16 +683,13 @@ pub fn target(
         }
         Target::Gemini => {
             // Gemini CLI expands `$VAR` / `${VAR}` in settings values.
-            let (file, reference) = committed_or_user(
+            let (file, reference, value) = committed_or_user(
                 opts,
                 &paths.gemini_project_settings,
                 &paths.gemini_user_settings,
+                &entry,
+                EnvReference::Text("${CODELOOP_API_KEY}"),
             );
-            let value = if reference {
-                env_reference_entry(&entry, EnvReference::Text("${CODELOOP_API_KEY}"))
-            } else {
-                entry.clone()
-            };
             specs.push((
                 file.clone(),
                 !reference,
@@ -702,13 +699,13 @@ pub fn target(
         }
         Target::VsCode => {
             // VS Code's key is `servers`, each with a `type`; it expands `${env:NAME}`.
-            let (file, reference) =
-                committed_or_user(opts, &paths.vscode_project_mcp, &paths.vscode_user_mcp);
-            let value = if reference {
-                env_reference_entry(&entry, EnvReference::Text("${env:CODELOOP_API_KEY}"))
-            } else {
-                entry.clone()
-            };
+            let (file, reference, value) = committed_or_user(
+                opts,
+                &paths.vscode_project_mcp,
+                &paths.vscode_user_mcp,
+                &entry,
+                EnvReference::Text("${env:CODELOOP_API_KEY}"),
+            );
             let mut typed = serde_json::Map::new();
             typed.insert("type".into(), "stdio".into());
             typed.extend(value.as_object().expect("the entry is an object").clone());
@@ -779,18 +776,24 @@ fn env_reference_entry(entry: &Value, reference: EnvReference) -> Value {
     out
 }
 
-/// The file a client with a committed project config gets, and whether it refers to
-/// `CODELOOP_API_KEY` instead of holding the key: only a project file, and only when
-/// the variable is set for the user's shells.
+/// The file a client with a committed project config gets, whether it refers to
+/// `CODELOOP_API_KEY` instead of holding the key (only a project file, and only when
+/// the variable is set for the user's shells), and the entry to write there.
 fn committed_or_user<'a>(
     opts: &Options,
     project: &'a PathBuf,
     user: &'a PathBuf,
-) -> (&'a PathBuf, bool) {
-    if opts.global {
-        (user, false)
+    entry: &Value,
+    reference: EnvReference,
+) -> (&'a PathBuf, bool, Value) {
+    if opts.global || !opts.shell_env {
+        (
+            if opts.global { user } else { project },
+            false,
+            entry.clone(),
+        )
     } else {
-        (project, opts.shell_env)
+        (project, true, env_reference_entry(entry, reference))
     }
 }
 

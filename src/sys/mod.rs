@@ -326,22 +326,10 @@ impl Sys {
         Ok(())
     }
 
-    /// Runs a child with the snapshot's environment (so a sandboxed HOME stays
-    /// sandboxed) and no stdin. Callers never put secrets in `args`.
-    #[allow(clippy::disallowed_methods)] // the one place children are spawned
-    pub fn run<S: AsRef<OsStr>>(
-        &self,
-        program: &Path,
-        args: &[S],
-        cwd: &Path,
-    ) -> io::Result<Output> {
-        self.run_all(program, &[args], cwd)
-            .pop()
-            .expect("one job, one result")
-    }
-
-    /// Runs one child per argument list at the same time and waits for all: starting
-    /// a program (git) costs milliseconds, and these do not depend on each other.
+    /// Runs one child per argument list at the same time and waits for all (starting
+    /// a program such as git costs milliseconds, and these do not depend on each
+    /// other), with the snapshot's environment (so a sandboxed HOME stays sandboxed)
+    /// and no stdin. Callers never put secrets in the arguments.
     #[allow(clippy::disallowed_methods)] // the one place children are spawned
     pub fn run_all<S: AsRef<OsStr>>(
         &self,
