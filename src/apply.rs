@@ -60,8 +60,9 @@ pub fn apply(
 ) -> Result<Vec<Written>, ApplyError> {
     // Refuse up front what cannot be written, so a run never stops half-way over a
     // read-only or foreign-owned file.
+    let me = effective_uid();
     for edit in plan.edits().filter(|e| e.after.is_some()) {
-        if let Err(message) = preflight(&edit.path) {
+        if let Err(message) = preflight(&edit.path, me) {
             return Err(ApplyError {
                 display: edit.display.clone(),
                 message,
@@ -361,7 +362,7 @@ fn apply_one(edit: &FileEdit, paths: &Paths) -> Result<Outcome, String> {
 }
 
 /// Whether `path` (through symlinks) can be replaced by us as it is.
-fn preflight(path: &Path) -> Result<(), String> {
+fn preflight(path: &Path, me: Option<u32>) -> Result<(), String> {
     let Ok(meta) = fs::metadata(path) else {
         // New (or a dangling link, which the write reports): the nearest directory
         // that exists must take new files. An unnamed temp file proves it and leaves
@@ -379,15 +380,12 @@ fn preflight(path: &Path) -> Result<(), String> {
     if meta.permissions().readonly() {
         return Err("is read-only; make it writable (chmod u+w) or skip this target".into());
     }
+    #[cfg(not(unix))]
+    let _ = me;
     #[cfg(unix)]
-    {
+    if let Some(me) = me.filter(|&uid| uid != 0) {
         use std::os::unix::fs::MetadataExt;
-        // Our effective uid, as the owner of a file we just made.
-        let me = tempfile::tempfile()
-            .and_then(|f| f.metadata())
-            .map(|m| m.uid())
-            .unwrap_or(0);
-        if me != 0 && meta.uid() != me {
+        if meta.uid() != me {
             return Err(format!(
                 "is owned by another user (uid {}) and codeloop will not replace it with a copy you own; give it back to yourself (sudo chown \"$USER\" on it) or skip this target",
                 meta.uid()
@@ -395,6 +393,21 @@ fn preflight(path: &Path) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Our effective uid, as the owner of a file we just made (std has no `geteuid`);
+/// `None` where files have no owner uid, or when it cannot be told.
+fn effective_uid() -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        tempfile::tempfile()
+            .and_then(|f| f.metadata())
+            .map(|m| m.uid())
+            .ok()
+    }
+    #[cfg(not(unix))]
+    None
 }
 
 /// Deletes a file that only held codeloop's content. A symlink is left in place
