@@ -132,14 +132,9 @@ fn run_inner(
         .filter(|d| d.chosen_by_default())
         .map(|d| d.target);
     let mut targets = if preset.is_some() {
-        // Re-keying: every target is a candidate; those holding nothing of ours are
-        // dropped below.
-        let all: Vec<Target> = Target::ALL
-            .iter()
-            .copied()
-            .filter(|t| *t != Target::WindowsEnv || sys.os == crate::sys::Os::Windows)
-            .collect();
-        common::choose(sys, &all, &[], defaults)?
+        // Re-keying: every target (of this OS) is a candidate; those holding nothing
+        // of ours are dropped below.
+        common::choose(sys, &[], &[], Target::ALL.iter().copied())?
     } else {
         common::choose(sys, &args.scope.only, &args.scope.skip, defaults)?
     };
