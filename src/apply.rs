@@ -1,31 +1,31 @@
-//! The only code that writes configuration. Under one lock in `~/.codeloop/`, each
-//! edit re-reads its file, re-plans if another program changed it since the preview,
-//! keeps a one-time backup, and replaces it atomically (temp file in the same
-//! directory, fsync, rename) through symlinks, keeping mode and owner.
+//! The only code that writes configuration, and the record of what it wrote. Under
+//! one lock in `~/.codeloop/`, each edit re-reads its file, plans again if another
+//! program (or another codeloop run) changed it or its record since the preview,
+//! keeps the original bytes under `~/.codeloop/backups/` the first time, replaces the
+//! file atomically through symlinks keeping mode and owner, and updates the record in
+//! the same step. SIGINT, SIGTERM and SIGHUP are held off while a file and its record
+//! are written, then end the run cleanly.
 
-use std::borrow::Cow;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use thiserror::Error;
 
+use crate::fsx::{self, DirLock, PLAIN_FILE_MODE, WriteError};
+pub use crate::fsx::{Mode, SECRET_FILE_MODE, create_private_dir, write_atomic};
 use crate::paths::Paths;
-use crate::plan::{
-    Change, Encoding, EnvEdit, FileEdit, Op, Plan, backup_path, read_text, user_env as env_plan,
-};
+use crate::plan::{EnvEdit, FileEdit, Op, Owner, Plan, Planned, user_env as env_plan};
+use crate::record::{self, FileRecord, Record, RecordError};
 use crate::sys::user_env::{RegValue, UserEnv};
-
-/// Mode of new files that hold the key, and of `~/.codeloop`.
-pub const SECRET_FILE_MODE: u32 = 0o600;
-pub const SECRET_DIR_MODE: u32 = 0o700;
-const PLAIN_FILE_MODE: u32 = 0o644;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Created,
     Changed {
+        /// Where the original bytes were kept, when that happened now.
         backup: Option<String>,
     },
     /// Someone else changed the file after the preview; we planned again and wrote.
@@ -44,83 +44,180 @@ pub struct Written {
     pub outcome: Outcome,
 }
 
+/// Why applying stopped. `written` lists what was written before, and the record
+/// says the same.
 #[derive(Debug, Error)]
 #[error("{display}: {message}")]
 pub struct ApplyError {
     pub display: String,
     pub message: String,
-    /// What was written before the failure, for the report.
     pub written: Vec<Written>,
+    /// The signal that stopped the run, if one did (exit 128 + it).
+    pub signal: Option<i32>,
+}
+
+/// What the run says about the record besides the files: the key it wrote (its
+/// fingerprint), and projects to forget.
+#[derive(Debug, Clone, Default)]
+pub struct RecordNotes {
+    pub key_fingerprint: Option<String>,
+    /// Forget these projects (their directories are gone).
+    pub forget_projects: Vec<String>,
 }
 
 pub fn apply(
     plan: &Plan,
     paths: &Paths,
     user_env: &mut dyn UserEnv,
+    notes: &RecordNotes,
 ) -> Result<Vec<Written>, ApplyError> {
+    let fail = |display: &str, message: String, written: Vec<Written>| ApplyError {
+        display: display.to_owned(),
+        message,
+        written,
+        signal: None,
+    };
     // Refuse up front what cannot be written, so a run never stops half-way over a
     // read-only or foreign-owned file.
-    let me = effective_uid();
+    let me = fsx::effective_uid();
     for edit in plan.edits().filter(|e| e.after.is_some()) {
-        if let Err(message) = preflight(&edit.path, me) {
-            return Err(ApplyError {
-                display: edit.display.clone(),
-                message,
-                written: Vec::new(),
-            });
+        if let Err(message) = fsx::preflight(&edit.path, me) {
+            return Err(fail(&edit.display, message, Vec::new()));
         }
     }
-    let lock_display = paths.display(&paths.lock);
-    let _lock = lock(paths).map_err(|e| ApplyError {
-        display: lock_display,
-        message: format!("cannot take codeloop's lock: {e}; check that ~/.codeloop is writable"),
-        written: Vec::new(),
+    let _lock = lock(paths).map_err(|e| {
+        fail(
+            &paths.display(&paths.lock),
+            format!("cannot take codeloop's lock: {e}; check that ~/.codeloop is writable"),
+            Vec::new(),
+        )
     })?;
+    let record_path = paths.codeloop_dir.join(record::FILE_NAME);
+    let record_display = paths.display(&record_path);
+    let mut record =
+        Record::load(&record_path).map_err(|e| fail(&record_display, e.to_string(), Vec::new()))?;
+    let signals = Signals::hold();
     let mut written = Vec::new();
-    let file_edits: Vec<&FileEdit> = plan.edits().filter(|e| e.after.is_some()).collect();
-    for (i, edit) in file_edits.iter().enumerate() {
-        match apply_with_retries(edit, paths) {
-            Ok(outcome) => written.push(Written {
+
+    let edits: Vec<&FileEdit> = plan
+        .edits()
+        .filter(|e| e.after.is_some() || e.records())
+        .collect();
+    // Directories codeloop created for the files this run may delete.
+    let created_dirs: Vec<String> = edits
+        .iter()
+        .filter(|e| e.remove_file)
+        .filter_map(|e| record.file(&e.path))
+        .flat_map(|f| f.created_dirs.iter().cloned())
+        .collect();
+    for (i, edit) in edits.iter().enumerate() {
+        if let Some(signal) = signals.caught() {
+            let _ = save(&mut record, &record_path, notes, false);
+            return Err(ApplyError {
+                signal: Some(signal),
+                ..fail(
+                    &edit.display,
+                    "interrupted; the files listed above were written and recorded".into(),
+                    written,
+                )
+            });
+        }
+        match apply_with_retries(edit, paths, &mut record) {
+            Ok(Some(outcome)) => written.push(Written {
                 display: edit.display.clone(),
                 outcome,
             }),
+            Ok(None) => {}
             Err(message) => {
+                let _ = save(&mut record, &record_path, notes, false);
                 // Say which files were not touched, not only the one that failed.
-                let untouched: Vec<&str> =
-                    file_edits[i..].iter().map(|e| e.display.as_str()).collect();
-                return Err(ApplyError {
-                    display: edit.display.clone(),
-                    message: format!("{message}; left as they were: {}", untouched.join(", ")),
+                let untouched: Vec<&str> = edits[i..].iter().map(|e| e.display.as_str()).collect();
+                return Err(fail(
+                    &edit.display,
+                    format!("{message}; left as they were: {}", untouched.join(", ")),
                     written,
-                });
+                ));
             }
         }
+        // The record follows every file, so an interrupted run leaves them agreeing.
+        if let Err(e) = save(&mut record, &record_path, notes, false) {
+            return Err(fail(&record_display, e.to_string(), written));
+        }
     }
+
     let env_edits: Vec<&EnvEdit> = plan
         .targets
         .iter()
         .flat_map(|t| t.env_edits.iter())
-        .filter(|e| e.after.is_some())
         .collect();
+    let mut broadcast = false;
     for edit in &env_edits {
         let display = format!("{}\\{}", env_plan::LOCATION, edit.name);
-        match apply_env(edit, user_env) {
-            Ok(outcome) => written.push(Written { display, outcome }),
-            Err(message) => {
-                return Err(ApplyError {
-                    display,
-                    message,
-                    written,
-                });
+        if edit.after.is_some() {
+            match apply_env(edit, user_env) {
+                Ok(outcome) => {
+                    broadcast = true;
+                    written.push(Written { display, outcome });
+                }
+                Err(message) => {
+                    let _ = save(&mut record, &record_path, notes, false);
+                    return Err(fail(&display, message, written));
+                }
             }
         }
+        record.registry.retain(|r| r.name != edit.name);
+        if let Some(r) = &edit.record {
+            record.registry.push(r.clone());
+        }
     }
-    if !env_edits.is_empty() {
+    remove_created_dirs(&created_dirs);
+    if broadcast {
         // Best effort: the value is written either way; only new Explorer-started
         // programs would miss it until the next sign-in.
         let _ = user_env.broadcast();
     }
+    save(&mut record, &record_path, notes, true)
+        .map_err(|e| fail(&record_display, e.to_string(), written.clone()))?;
+    if let Some(signal) = signals.caught() {
+        return Err(ApplyError {
+            signal: Some(signal),
+            ..fail(
+                &record_display,
+                "interrupted; everything planned was written and recorded".into(),
+                written,
+            )
+        });
+    }
     Ok(written)
+}
+
+/// Saves the record with the run's notes; an empty record is deleted instead, so
+/// `~/.codeloop` can go once nothing of codeloop's is left.
+fn save(
+    record: &mut Record,
+    path: &Path,
+    notes: &RecordNotes,
+    last: bool,
+) -> Result<(), RecordError> {
+    if let Some(fp) = &notes.key_fingerprint {
+        record.key = Some(fp.clone());
+    }
+    if last {
+        for p in &notes.forget_projects {
+            record.forget_project(p);
+        }
+    }
+    record.refresh_projects();
+    if record.is_empty() && record.projects.is_empty() {
+        return match fs::remove_file(path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(RecordError::Write {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            }),
+            _ => Ok(()),
+        };
+    }
+    record.save(path)
 }
 
 fn apply_env(edit: &EnvEdit, user_env: &mut dyn UserEnv) -> Result<Outcome, String> {
@@ -156,9 +253,9 @@ fn apply_env(edit: &EnvEdit, user_env: &mut dyn UserEnv) -> Result<Outcome, Stri
 }
 
 /// Serialises concurrent `codeloop` runs on this home. Released when dropped.
-fn lock(paths: &Paths) -> io::Result<File> {
+fn lock(paths: &Paths) -> io::Result<fs::File> {
     create_private_dir(&paths.codeloop_dir)?;
-    let file = OpenOptions::new()
+    let file = fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
@@ -167,8 +264,11 @@ fn lock(paths: &Paths) -> io::Result<File> {
     Ok(file)
 }
 
-/// Removes `~/.codeloop` when nothing but the lock file is left in it.
+/// Removes `~/.codeloop` when nothing but the lock file (and an empty backups
+/// directory) is left in it.
 pub fn remove_codeloop_dir_if_unused(paths: &Paths) {
+    let backups = paths.codeloop_dir.join(record::BACKUP_DIR);
+    let _ = fs::remove_dir(&backups);
     let Ok(entries) = fs::read_dir(&paths.codeloop_dir) else {
         return;
     };
@@ -179,36 +279,28 @@ pub fn remove_codeloop_dir_if_unused(paths: &Paths) {
     }
 }
 
-/// Creates `dir` (and parents) with mode 0700 for the last component.
-pub fn create_private_dir(dir: &Path) -> io::Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, SECRET_DIR_MODE);
-    builder.create(dir)
-}
-
-/// Another program wrote the file while codeloop was writing it: plan again.
-const CHANGED_WHILE_WRITING: &str = "changed on disk while codeloop was writing it";
 /// How often an edit is planned again when the file keeps changing under it.
 const ATTEMPTS: usize = 5;
 
 /// Applies one edit, holding Claude Code's own lock when the file is
 /// `~/.claude.json`, and planning again (a bounded number of times) when another
-/// program wrote the file between our last look and the rename.
-fn apply_with_retries(edit: &FileEdit, paths: &Paths) -> Result<Outcome, String> {
+/// program wrote the file between our last look and the rename. `None`: the record
+/// changed, the file did not.
+fn apply_with_retries(
+    edit: &FileEdit,
+    paths: &Paths,
+    record: &mut Record,
+) -> Result<Option<Outcome>, String> {
     let _claude_lock = if edit.path == paths.claude_json {
         DirLock::take(&edit.path)?
     } else {
         None
     };
     for _ in 0..ATTEMPTS {
-        match apply_one(edit, paths) {
-            Err(message) if message == CHANGED_WHILE_WRITING => continue,
-            other => return other,
+        match apply_one(edit, paths, record) {
+            Err(WriteError::Changed) => continue,
+            Err(WriteError::Failed(message)) => return Err(message),
+            Ok(outcome) => return Ok(outcome),
         }
     }
     Err(format!(
@@ -216,198 +308,188 @@ fn apply_with_retries(edit: &FileEdit, paths: &Paths) -> Result<Outcome, String>
     ))
 }
 
-/// The bytes `text` is stored as, borrowed for UTF-8 (no copy of a large file).
-fn bytes_of(text: &str, encoding: Encoding) -> Cow<'_, [u8]> {
-    match encoding {
-        Encoding::Utf8 => Cow::Borrowed(text.as_bytes()),
-        other => Cow::Owned(other.encode(text)),
-    }
-}
-
-/// Whether the file at `path` holds exactly `expected` (`None`: does not exist),
-/// compared in chunks so a large file is not read into memory again.
-fn same_content(path: &Path, expected: Option<&[u8]>) -> io::Result<bool> {
-    let mut file = match (File::open(path), expected) {
-        (Err(e), None) if e.kind() == io::ErrorKind::NotFound => {
-            // A dangling symlink is not "absent".
-            return Ok(fs::symlink_metadata(path).is_err());
-        }
-        (Err(e), _) => return Err(e),
-        (Ok(_), None) => return Ok(false),
-        (Ok(f), Some(_)) => f,
-    };
-    let expected = expected.unwrap_or_default();
-    let meta = file.metadata()?;
-    if !meta.is_file() || meta.len() != expected.len() as u64 {
-        return Ok(false);
-    }
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut at = 0;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            return Ok(at == expected.len());
-        }
-        if at + n > expected.len() || buf[..n] != expected[at..at + n] {
-            return Ok(false);
-        }
-        at += n;
-    }
-}
-
-/// What an edit does once the file on disk is known.
-enum Next<'a> {
-    Keep,
-    Delete,
-    Write(Cow<'a, str>),
-}
-
-impl From<Change> for Next<'_> {
-    fn from(change: Change) -> Self {
-        match change {
-            Change::Keep => Next::Keep,
-            Change::Delete => Next::Delete,
-            Change::Write(text) => Next::Write(Cow::Owned(text)),
-        }
-    }
-}
-
-fn apply_one(edit: &FileEdit, paths: &Paths) -> Result<Outcome, String> {
+fn apply_one(
+    edit: &FileEdit,
+    paths: &Paths,
+    record: &mut Record,
+) -> Result<Option<Outcome>, WriteError> {
+    let failed = WriteError::Failed;
+    let key = record::key_of(&edit.path);
+    let prior = record.files.get(&key).cloned();
     // Usually the file is as previewed: compare it on disk without reading it into
     // memory again (a `~/.claude.json` can be tens of megabytes).
-    let planned = edit.before.as_deref().map(|t| bytes_of(t, edit.encoding));
-    let unchanged = same_content(&edit.path, planned.as_deref()).unwrap_or(false);
-    drop(planned);
+    let planned_bytes = edit.before.as_deref().map(|t| edit.encoding.bytes(t));
+    let unchanged = fsx::same_content(&edit.path, planned_bytes.as_deref()).unwrap_or(false);
+    drop(planned_bytes);
     let reread;
     let (current, encoding) = if unchanged {
         (edit.before.as_deref(), edit.encoding)
     } else {
-        reread = read_text(&edit.path)?;
+        reread = fsx::read_text(&edit.path).map_err(failed)?;
         match &reread {
             Some((text, encoding)) => (Some(text.as_str()), *encoding),
             None => (None, edit.encoding),
         }
     };
-    let stale = |e: crate::plan::EditError| {
-        format!("changed on disk since the preview and can no longer be edited: {e}")
-    };
-    let (next, replanned) = if unchanged {
-        let next = match (&edit.after, edit.remove_file) {
-            (None, _) => Next::Keep,
-            (Some(_), true) => Next::Delete,
-            (Some(after), false) => Next::Write(Cow::Borrowed(after.as_str())),
-        };
-        (next, false)
-    } else if let Op::Undo(inner) = &edit.op {
-        let backup = read_text(&backup_path(&edit.path))
-            .ok()
-            .flatten()
-            .map(|(t, _)| t);
-        (
-            inner
-                .undo(current, backup.as_deref())
-                .map_err(stale)?
-                .into(),
-            true,
-        )
+    let replanned = !unchanged || prior != edit.prior;
+    let again;
+    let planned: &Planned = if replanned {
+        again = plan_again(edit, current, prior.as_ref(), paths).map_err(|e| {
+            failed(format!(
+                "changed on disk since the preview and can no longer be edited: {e}"
+            ))
+        })?;
+        &again
     } else {
-        let again = edit.op.plan(current).map_err(stale)?;
-        (again.map_or(Change::Keep, Change::Write).into(), true)
+        again = Planned {
+            after: edit.after.clone(),
+            remove_file: edit.remove_file,
+            changes: edit.changes.clone(),
+            notes: Vec::new(),
+        };
+        &again
     };
-    let after = match next {
-        Next::Keep => return Ok(Outcome::AlreadyDone),
-        Next::Delete => {
-            remove_owned_file(&edit.path)?;
-            remove_empty_parents(&edit.path, paths);
-            return Ok(Outcome::Deleted);
+    let current_bytes = current.map(|t| encoding.bytes(t));
+    let mut file = prior.clone().unwrap_or_default();
+    let current_hash = current_bytes.as_deref().map(fsx::content_hash);
+    let first_write = file.written.is_none();
+
+    let Some(after) = &planned.after else {
+        // Nothing to write: only the record changes (an entry already there).
+        set_changes(record, &key, file, planned, paths);
+        return Ok(replanned.then_some(Outcome::AlreadyDone));
+    };
+
+    if planned.remove_file {
+        remove_owned_file(&edit.path).map_err(failed)?;
+        remove_created_dirs(&file.created_dirs);
+        drop_file(record, &key, &file, paths);
+        return Ok(Some(Outcome::Deleted));
+    }
+
+    let real = fsx::real_path(&edit.path).map_err(failed)?;
+    // The file as codeloop first found it is kept once, outside any project (never
+    // for a file codeloop creates: there was nothing to keep).
+    let mut kept = None;
+    if first_write {
+        match &current_bytes {
+            None => {
+                file.created = true;
+                file.created_dirs = fsx::missing_dirs(&real)
+                    .iter()
+                    .map(|d| record::key_of(d))
+                    .collect();
+            }
+            Some(bytes) if !matches!(edit.op, Op::Owned { .. }) => {
+                let name = keep_original(paths, &edit.path, bytes).map_err(failed)?;
+                kept =
+                    Some(paths.display(&paths.codeloop_dir.join(record::BACKUP_DIR).join(&name)));
+                file.backup = Some(name);
+            }
+            Some(_) => {}
         }
-        Next::Write(after) => after,
-    };
-    let real = real_path(&edit.path)?;
-    let expected = current.map(|t| bytes_of(t, encoding));
-    // codeloop's own files need no backup; one would only keep an old key around.
-    let backup = match &expected {
-        Some(bytes) if edit.backup && !matches!(edit.op, Op::Owned { .. }) => {
-            make_backup(&edit.path, &real, bytes)?
+        file.pristine = true;
+    } else if file.written != current_hash {
+        // Someone else wrote the file since codeloop did: its original bytes are no
+        // longer the way back (their change must stay), so the copy goes.
+        file.pristine = false;
+        if let Some(name) = file.backup.take() {
+            let _ = fs::remove_file(paths.codeloop_dir.join(record::BACKUP_DIR).join(name));
         }
-        _ => None,
-    };
+    }
     let mode = if edit.secret {
-        SECRET_FILE_MODE
+        fsx::SECRET_FILE_MODE
     } else {
         PLAIN_FILE_MODE
     };
     // Our own key files stay private even if someone loosened them.
     let mode = if matches!(edit.op, Op::Owned { .. }) && edit.secret {
-        Mode::Always(SECRET_FILE_MODE)
+        Mode::Always(fsx::SECRET_FILE_MODE)
     } else {
         Mode::KeepOr(mode)
     };
+    let new_bytes = encoding.bytes(after);
     // Right before the rename, the file must still be what this edit was planned
     // from; otherwise another program wrote it meanwhile and we plan again.
-    let still_planned = || match same_content(&edit.path, expected.as_deref()) {
-        Ok(true) => Ok(()),
-        _ => Err(CHANGED_WHILE_WRITING.to_owned()),
-    };
-    write_atomic_if(&real, &bytes_of(&after, encoding), mode, still_planned)?;
-    if edit.drop_backup && !replanned {
-        // The reverse edit gave back the original bytes: the backup is redundant.
-        let _ = fs::remove_file(backup_path(&edit.path));
-    }
-    Ok(match (expected, replanned) {
+    let expected = current_bytes.as_deref();
+    fsx::write_atomic_if(&real, &new_bytes, mode, || {
+        fsx::same_content(&edit.path, expected).unwrap_or(false)
+    })?;
+    file.written = Some(fsx::content_hash(&new_bytes));
+    set_changes(record, &key, file, planned, paths);
+    Ok(Some(match (current, replanned) {
         (None, false) => Outcome::Created,
-        (_, true) => Outcome::Replanned { backup },
-        (Some(_), false) => Outcome::Changed { backup },
-    })
+        (_, true) => Outcome::Replanned { backup: kept },
+        (Some(_), false) => Outcome::Changed { backup: kept },
+    }))
 }
 
-/// Whether `path` (through symlinks) can be replaced by us as it is.
-fn preflight(path: &Path, me: Option<u32>) -> Result<(), String> {
-    let Ok(meta) = fs::metadata(path) else {
-        // New (or a dangling link, which the write reports): the nearest directory
-        // that exists must take new files. An unnamed temp file proves it and leaves
-        // nothing behind.
-        let Some(dir) = path.ancestors().skip(1).find(|d| d.is_dir()) else {
-            return Ok(());
-        };
-        return tempfile::tempfile_in(dir).map(drop).map_err(|e| {
-            format!(
-                "cannot be created: {} does not take new files ({e}); make it writable or skip this target",
-                dir.display()
-            )
-        });
-    };
-    if meta.permissions().readonly() {
-        return Err("is read-only; make it writable (chmod u+w) or skip this target".into());
+/// Removes directories codeloop created (innermost first), only while empty. One
+/// file's directories may hold another's that goes later in the run, so `apply` calls
+/// this again for all of them at the end.
+fn remove_created_dirs(dirs: &[String]) {
+    let mut dirs: Vec<&Path> = dirs.iter().map(Path::new).collect();
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for dir in dirs {
+        let _ = fs::remove_dir(dir);
     }
-    #[cfg(not(unix))]
-    let _ = me;
-    #[cfg(unix)]
-    if let Some(me) = me.filter(|&uid| uid != 0) {
-        use std::os::unix::fs::MetadataExt;
-        if meta.uid() != me {
-            return Err(format!(
-                "is owned by another user (uid {}) and codeloop will not replace it with a copy you own; give it back to yourself (sudo chown \"$USER\" on it) or skip this target",
-                meta.uid()
-            ));
-        }
-    }
-    Ok(())
 }
 
-/// Our effective uid, as the owner of a file we just made (std has no `geteuid`);
-/// `None` where files have no owner uid, or when it cannot be told.
-fn effective_uid() -> Option<u32> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        tempfile::tempfile()
-            .and_then(|f| f.metadata())
-            .map(|m| m.uid())
+/// The edit planned again on the file as it is now and the record as it is now.
+fn plan_again(
+    edit: &FileEdit,
+    current: Option<&str>,
+    prior: Option<&FileRecord>,
+    paths: &Paths,
+) -> Result<Planned, crate::plan::EditError> {
+    let backups = paths.codeloop_dir.join(record::BACKUP_DIR);
+    let backup = |name: &str| {
+        fsx::read_text(&backups.join(name))
             .ok()
+            .flatten()
+            .map(|(t, _)| t)
+    };
+    let owner: &Owner = &edit.owner;
+    edit.op.plan(current, prior, owner, &backup)
+}
+
+/// Puts the file's changes in the record; a file with none left is forgotten.
+fn set_changes(
+    record: &mut Record,
+    key: &str,
+    mut file: FileRecord,
+    planned: &Planned,
+    paths: &Paths,
+) {
+    if planned.changes.is_empty() {
+        drop_file(record, key, &file, paths);
+        return;
     }
-    #[cfg(not(unix))]
-    None
+    file.changes = planned.changes.clone();
+    record.files.insert(key.to_owned(), file);
+}
+
+/// Forgets a file and deletes the copy of its original bytes.
+fn drop_file(record: &mut Record, key: &str, file: &FileRecord, paths: &Paths) {
+    if let Some(name) = &file.backup {
+        let _ = fs::remove_file(paths.codeloop_dir.join(record::BACKUP_DIR).join(name));
+    }
+    record.files.remove(key);
+}
+
+/// Keeps `bytes` (the file as codeloop first found it) in `~/.codeloop/backups/`,
+/// 0600 (an original may hold a key of the user's); returns the copy's name.
+fn keep_original(paths: &Paths, path: &Path, bytes: &[u8]) -> Result<String, String> {
+    let dir = paths.codeloop_dir.join(record::BACKUP_DIR);
+    create_private_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let tag = &fsx::content_hash(record::key_of(path).as_bytes())[..8];
+    let name = format!(
+        "{tag}-{}",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    );
+    write_atomic(&dir.join(&name), bytes, Mode::Always(fsx::SECRET_FILE_MODE))
+        .map_err(|e| format!("cannot keep its original in {}: {e}", dir.display()))?;
+    Ok(name)
 }
 
 /// Deletes a file that only held codeloop's content. A symlink is left in place
@@ -416,256 +498,55 @@ fn remove_owned_file(path: &Path) -> Result<(), String> {
     match fs::symlink_metadata(path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Ok(meta) if meta.file_type().is_symlink() => {
-            let real = real_path(path)?;
+            let real = fsx::real_path(path)?;
             write_atomic(&real, b"", Mode::KeepOr(PLAIN_FILE_MODE))
         }
         _ => fs::remove_file(path).map_err(|e| format!("cannot delete it: {e}")),
     }
 }
 
-/// After deleting a file codeloop created, the directories it created for it
-/// (`.cursor/`, `fish/conf.d/`, …) go too while empty — never the project or home.
-fn remove_empty_parents(path: &Path, paths: &Paths) {
-    let mut dir = path.parent();
-    while let Some(d) = dir {
-        let inside = d.starts_with(&paths.project) || d.starts_with(&paths.home);
-        if d == paths.project || d == paths.home || !inside {
-            break;
-        }
-        if fs::remove_dir(d).is_err() {
-            break; // not empty (or not ours to remove)
-        }
-        dir = d.parent();
+/// Holds SIGINT, SIGTERM and SIGHUP while it lives: instead of ending the process
+/// half-way through a file and its record, a signal is noted, and the run stops at
+/// the next file boundary (temp files and Claude Code's lock released on the way).
+struct Signals {
+    caught: Arc<AtomicUsize>,
+    ids: Vec<signal_hook::SigId>,
+}
+
+impl Signals {
+    fn hold() -> Signals {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let caught = Arc::new(AtomicUsize::new(0));
+        #[cfg(unix)]
+        let signals = [SIGINT, SIGTERM, signal_hook::consts::SIGHUP];
+        #[cfg(not(unix))]
+        let signals = [SIGINT, SIGTERM];
+        let ids = signals
+            .iter()
+            .filter_map(|&s| {
+                signal_hook::flag::register_usize(s, Arc::clone(&caught), s as usize).ok()
+            })
+            .collect();
+        Signals { caught, ids }
     }
-}
 
-/// The file a path finally points at, so a symlinked config stays a symlink.
-fn real_path(path: &Path) -> Result<PathBuf, String> {
-    match fs::canonicalize(path) {
-        Ok(real) => Ok(real),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            if fs::symlink_metadata(path).is_ok() {
-                return Err("is a dangling symlink; create its target or remove the link".into());
-            }
-            Ok(path.to_path_buf())
-        }
-        Err(e) => Err(format!("cannot resolve the path: {e}")),
-    }
-}
-
-/// `<file>.codeloop.bak` beside the path the user knows, written once: the first
-/// time codeloop changes the file. Returns its name when made now.
-fn make_backup(path: &Path, real: &Path, bytes: &[u8]) -> Result<Option<String>, String> {
-    let backup = backup_path(path);
-    if fs::symlink_metadata(&backup).is_ok() {
-        return Ok(None);
-    }
-    let mode = file_mode(real).unwrap_or(SECRET_FILE_MODE);
-    write_atomic(&backup, bytes, Mode::KeepOr(mode))
-        .map_err(|e| format!("cannot write the backup {}: {e}", backup.display()))?;
-    Ok(Some(
-        backup
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned(),
-    ))
-}
-
-#[cfg(unix)]
-fn file_mode(path: &Path) -> Option<u32> {
-    use std::os::unix::fs::PermissionsExt;
-    fs::metadata(path)
-        .ok()
-        .map(|m| m.permissions().mode() & 0o7777)
-}
-
-#[cfg(not(unix))]
-fn file_mode(_: &Path) -> Option<u32> {
-    None
-}
-
-/// The permission bits a write leaves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// An existing file keeps its mode; a new one gets this.
-    KeepOr(u32),
-    /// Always this (codeloop's own key files).
-    Always(u32),
-}
-
-/// Replaces `path` (not a symlink) with `bytes` all at once, keeping the owner. A
-/// read-only file is refused rather than replaced behind its owner's back.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: Mode) -> Result<(), String> {
-    write_atomic_if(path, bytes, mode, || Ok(()))
-}
-
-/// [`write_atomic`], with `check` run after the temp file is written and synced and
-/// right before the rename: an error from it drops the temp file and is returned,
-/// the original untouched.
-pub fn write_atomic_if(
-    path: &Path,
-    bytes: &[u8],
-    mode: Mode,
-    check: impl FnOnce() -> Result<(), String>,
-) -> Result<(), String> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let existing = fs::metadata(path).ok();
-    if let Some(meta) = &existing
-        && meta.permissions().readonly()
-    {
-        return Err("is read-only; make it writable (chmod u+w) or skip this target".into());
-    }
-    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    remove_stale_temp_files(dir, &name);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}.codeloop-"))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
-    let io = |e: io::Error| format!("cannot write it: {e}; the original is unchanged");
-    tmp.write_all(bytes).map_err(io)?;
-    set_mode_and_owner(tmp.as_file(), existing.as_ref(), mode).map_err(|e| {
-        if e.kind() == io::ErrorKind::PermissionDenied {
-            format!("{e}; nothing was changed")
-        } else {
-            io(e)
-        }
-    })?;
-    tmp.as_file().sync_all().map_err(io)?;
-    check()?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    sync_dir(dir);
-    Ok(())
-}
-
-#[cfg(unix)]
-fn set_mode_and_owner(file: &File, existing: Option<&fs::Metadata>, mode: Mode) -> io::Result<()> {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt, fchown};
-    let bits = match (mode, existing) {
-        (Mode::Always(bits), _) => bits,
-        (Mode::KeepOr(_), Some(meta)) => meta.mode() & 0o7777,
-        (Mode::KeepOr(bits), None) => bits,
-    };
-    file.set_permissions(fs::Permissions::from_mode(bits))?;
-    if let Some(meta) = existing {
-        let mine = file.metadata()?;
-        if mine.uid() != meta.uid() || mine.gid() != meta.gid() {
-            fchown(file, Some(meta.uid()), Some(meta.gid())).map_err(|e| {
-                if e.kind() == io::ErrorKind::PermissionDenied {
-                    io::Error::new(
-                        io::ErrorKind::PermissionDenied,
-                        format!(
-                            "it is owned by another user (uid {}) and codeloop will not replace it with a copy you own; give it back to yourself (sudo chown \"$USER\" on it) or skip this target",
-                            meta.uid()
-                        ),
-                    )
-                } else {
-                    e
-                }
-            })?;
-        }
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn set_mode_and_owner(_: &File, _: Option<&fs::Metadata>, _: Mode) -> io::Result<()> {
-    Ok(())
-}
-
-/// Temp files of ours for `name` left by a run that was killed between writing one
-/// and renaming it (`.<name>.codeloop-XXXXXX.tmp`). They are never read as config;
-/// removing them keeps the directory clean. Runs under codeloop's lock, so no other
-/// codeloop run on this home is writing one now.
-fn remove_stale_temp_files(dir: &Path, name: &str) {
-    let prefix = format!(".{name}.codeloop-");
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let Some(file_name) = file_name.to_str() else {
-            continue;
-        };
-        let ours = file_name
-            .strip_prefix(&prefix)
-            .and_then(|rest| rest.strip_suffix(".tmp"))
-            .is_some_and(|random| {
-                random.len() == 6 && random.bytes().all(|b| b.is_ascii_alphanumeric())
-            });
-        if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
-            let _ = fs::remove_file(entry.path());
+    fn caught(&self) -> Option<i32> {
+        match self.caught.load(Ordering::SeqCst) {
+            0 => None,
+            n => i32::try_from(n).ok(),
         }
     }
 }
 
-/// Claude Code's lock on `~/.claude.json`: the directory `<file>.lock`, as the
-/// `proper-lockfile` package it uses makes it (considered stale, and taken over, when
-/// its mtime is older than 10 s). Holding it while we read, check and rename means a
-/// running session does not interleave its own read-modify-write with ours.
-struct DirLock(PathBuf);
-
-const DIR_LOCK_STALE: Duration = Duration::from_secs(10);
-/// Longer than the staleness limit, so a lock left by a killed run is taken over.
-const DIR_LOCK_WAIT: Duration = Duration::from_secs(12);
-
-impl DirLock {
-    /// `None` when the file's directory does not exist yet (nobody else can hold it).
-    fn take(file: &Path) -> Result<Option<DirLock>, String> {
-        let mut name = file.file_name().unwrap_or_default().to_os_string();
-        name.push(".lock");
-        let lock = file.with_file_name(name);
-        let deadline = Instant::now() + DIR_LOCK_WAIT;
-        loop {
-            match fs::create_dir(&lock) {
-                Ok(()) => return Ok(Some(DirLock(lock))),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    let stale = fs::metadata(&lock)
-                        .and_then(|m| m.modified())
-                        .ok()
-                        .and_then(|t| SystemTime::now().duration_since(t).ok())
-                        .is_some_and(|age| age > DIR_LOCK_STALE);
-                    if stale {
-                        let _ = fs::remove_dir(&lock);
-                        continue;
-                    }
-                    if Instant::now() >= deadline {
-                        return Err(format!(
-                            "another program holds its lock {} (a running Claude Code session writing it?); try again in a moment, or remove that directory if no Claude Code is running",
-                            lock.display()
-                        ));
-                    }
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                Err(e) => {
-                    return Err(format!(
-                        "cannot take its lock {}: {e}; check that the directory is writable",
-                        lock.display()
-                    ));
-                }
-            }
-        }
-    }
-}
-
-impl Drop for DirLock {
+impl Drop for Signals {
     fn drop(&mut self) {
-        let _ = fs::remove_dir(&self.0);
+        for id in self.ids.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
     }
 }
 
-/// Makes the rename durable. Best effort: not every platform can open a directory.
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
+/// Where the record lives.
+pub fn record_path(paths: &Paths) -> PathBuf {
+    paths.codeloop_dir.join(record::FILE_NAME)
 }

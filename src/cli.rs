@@ -136,6 +136,11 @@ pub struct UninstallArgs {
     #[command(flatten)]
     pub scope: Scope,
 
+    /// Everything codeloop ever wrote on this machine: every recorded project and
+    /// every user-level config (run it before handing a machine back).
+    #[arg(long, conflicts_with_all = ["global", "project"])]
+    pub all: bool,
+
     #[command(flatten)]
     pub writing: Writing,
 }

@@ -6,9 +6,11 @@ pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod detect;
+pub mod fsx;
 pub mod git;
 pub mod paths;
 pub mod plan;
+pub mod record;
 pub mod render;
 pub mod report;
 pub mod sys;
@@ -35,6 +37,8 @@ pub enum Exit {
     Usage,
     /// `init --check` found changes to make; exit 3.
     Pending,
+    /// Ended by this signal (Ctrl-C at a prompt is SIGINT): exit 128 + it.
+    Signal(u8),
 }
 
 impl Exit {
@@ -44,6 +48,7 @@ impl Exit {
             Exit::Failed => 1,
             Exit::Usage => 2,
             Exit::Pending => 3,
+            Exit::Signal(n) => 128u8.saturating_add(n),
         }
     }
 }

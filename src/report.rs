@@ -8,6 +8,7 @@ use crate::auth::{ApiKey, KeySource, mask_secrets};
 use crate::detect::Detection;
 use crate::paths::Paths;
 use crate::plan::{EnvEdit, FileEdit, Op, Plan, Status, TargetPlan, json, user_env};
+use crate::record::{ChangeKind, Format};
 use crate::target::Target;
 
 /// The document's text: pretty JSON with keys masked.
@@ -104,16 +105,27 @@ fn env_change(e: &EnvEdit) -> Value {
 /// The change to a JSON file as RFC 6902 operations. Only the members along the
 /// edited path are compared, so a 50 MB `~/.claude.json` is never copied into values.
 fn json_patch(e: &FileEdit) -> Option<Value> {
-    let op = match &e.op {
-        Op::Undo(inner) => inner.as_ref(),
-        op => op,
-    };
-    let path: Vec<&str> = match op {
-        Op::JsonSet { path, .. } | Op::JsonArrayItem { path, .. } => {
-            path.iter().map(String::as_str).collect()
-        }
+    let path: Vec<String> = match &e.op {
+        Op::Entry(spec) if spec.format == Format::Json => spec.path.clone(),
+        Op::ArrayItem { path, .. } => path.clone(),
+        // A reverse edit: the path of the JSON change it undoes.
+        Op::Reverse(r) => e
+            .prior
+            .iter()
+            .flat_map(|p| &p.changes)
+            .filter(|c| r.undo.contains(&c.kind.id()))
+            .find_map(|c| match &c.kind {
+                ChangeKind::Entry {
+                    format: Format::Json,
+                    path,
+                    ..
+                }
+                | ChangeKind::ArrayItem { path, .. } => Some(path.clone()),
+                _ => None,
+            })?,
         _ => return None,
     };
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
     let before = along(e.before.as_deref(), &path);
     if before.is_null() && !e.remove_file {
         // A new file: the whole document is added.

@@ -108,12 +108,32 @@ impl Target {
 }
 
 impl Target {
+    /// The target named `name` on the command line (and in the record).
+    pub fn from_name(name: &str) -> Option<Target> {
+        Target::ALL.iter().copied().find(|t| t.name() == name)
+    }
+
+    /// Clients with a project config (the rest — user-only clients, shells and the
+    /// Windows user environment — are set up per user by any run).
+    pub fn has_project_scope(self) -> bool {
+        matches!(
+            self,
+            Target::Cursor | Target::ClaudeCode | Target::Codex | Target::Gemini | Target::VsCode
+        )
+    }
+
     /// Shell targets set `CODELOOP_API_KEY`; the others configure an MCP client.
     pub fn is_shell(self) -> bool {
         matches!(
             self,
             Target::Zsh | Target::Bash | Target::PowerShell | Target::Fish
         )
+    }
+
+    /// Targets that give `CODELOOP_API_KEY` to the user's programs: the shells and the
+    /// Windows user environment.
+    pub fn sets_env(self) -> bool {
+        self.is_shell() || self == Target::WindowsEnv
     }
 }
 

@@ -5,9 +5,10 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use codeloop::apply::{self, Outcome};
+use codeloop::apply::{self, Outcome, RecordNotes};
 use codeloop::paths::Paths;
 use codeloop::plan::{self, Options, Plan, Project};
+use codeloop::record::Record;
 use codeloop::sys::user_env::MemoryUserEnv;
 use codeloop::sys::{Os, Prompter, Sys};
 use codeloop::target::Target;
@@ -41,6 +42,16 @@ impl Sandbox {
         }
     }
 
+    /// The kept original of a file named `name`, under `~/.codeloop/backups`.
+    fn backup_of(&self, name: &str) -> PathBuf {
+        let dir = self.home.join(".codeloop/backups");
+        fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().ends_with(&format!("-{name}")))
+            .unwrap_or_else(|| panic!("no kept original of {name} in {}", dir.display()))
+    }
+
     fn paths(&self) -> Paths {
         let sys = Sys::fake(
             Os::Linux,
@@ -64,6 +75,7 @@ impl Sandbox {
                 target,
                 KEY,
                 &Options::default(),
+                &Record::default(),
             )],
             ..Plan::default()
         }
@@ -92,7 +104,13 @@ fn a_file_changed_after_the_preview_is_planned_again_not_overwritten() {
         &claude_json,
         "{\n  \"numStartups\": 2,\n  \"tipsHistory\": {\"x\": 1}\n}\n",
     );
-    let written = apply::apply(&plan, &sb.paths(), &mut MemoryUserEnv::default()).unwrap();
+    let written = apply::apply(
+        &plan,
+        &sb.paths(),
+        &mut MemoryUserEnv::default(),
+        &RecordNotes::default(),
+    )
+    .unwrap();
 
     let text = fs::read_to_string(&claude_json).unwrap();
     assert!(
@@ -115,7 +133,13 @@ fn a_change_someone_else_already_made_is_not_written_again() {
     let plan = sb.plan(Target::Cursor);
     let done = plan.targets[0].edits[0].after.clone().unwrap();
     write(&mcp, &done);
-    let written = apply::apply(&plan, &sb.paths(), &mut MemoryUserEnv::default()).unwrap();
+    let written = apply::apply(
+        &plan,
+        &sb.paths(),
+        &mut MemoryUserEnv::default(),
+        &RecordNotes::default(),
+    )
+    .unwrap();
     assert_eq!(written[0].outcome, Outcome::AlreadyDone);
 }
 
@@ -126,7 +150,13 @@ fn a_file_that_became_invalid_after_the_preview_is_left_alone() {
     write(&mcp, "{}\n");
     let plan = sb.plan(Target::Cursor);
     write(&mcp, "{ half-written");
-    let err = apply::apply(&plan, &sb.paths(), &mut MemoryUserEnv::default()).unwrap_err();
+    let err = apply::apply(
+        &plan,
+        &sb.paths(),
+        &mut MemoryUserEnv::default(),
+        &RecordNotes::default(),
+    )
+    .unwrap_err();
     assert!(
         err.message.contains("changed on disk since the preview"),
         "{}",
@@ -139,7 +169,13 @@ fn a_file_that_became_invalid_after_the_preview_is_left_alone() {
 fn new_key_files_are_private_and_existing_files_keep_their_mode() {
     let sb = Sandbox::new();
     let plan = sb.plan(Target::ClaudeCode);
-    apply::apply(&plan, &sb.paths(), &mut MemoryUserEnv::default()).unwrap();
+    apply::apply(
+        &plan,
+        &sb.paths(),
+        &mut MemoryUserEnv::default(),
+        &RecordNotes::default(),
+    )
+    .unwrap();
     assert_eq!(mode(&sb.home.join(".claude.json")), 0o600);
     assert_eq!(mode(&sb.project.join(".claude/settings.local.json")), 0o644);
     assert_eq!(mode(&sb.home.join(".codeloop")), 0o700);
@@ -152,13 +188,14 @@ fn new_key_files_are_private_and_existing_files_keep_their_mode() {
         &sb.plan(Target::Cursor),
         &sb.paths(),
         &mut MemoryUserEnv::default(),
+        &RecordNotes::default(),
     )
     .unwrap();
     assert_eq!(mode(&mcp), 0o640);
-    assert_eq!(
-        mode(&sb.project.join(".cursor/mcp.json.codeloop.bak")),
-        0o640
-    );
+    // The original is kept privately, outside the project (it may hold a key).
+    assert!(!sb.project.join(".cursor/mcp.json.codeloop.bak").exists());
+    assert_eq!(mode(&sb.backup_of("mcp.json")), 0o600);
+    assert_eq!(mode(&sb.home.join(".codeloop/backups")), 0o700);
 }
 
 #[test]
@@ -171,6 +208,7 @@ fn a_read_only_file_is_refused_and_untouched() {
         &sb.plan(Target::Cursor),
         &sb.paths(),
         &mut MemoryUserEnv::default(),
+        &RecordNotes::default(),
     )
     .unwrap_err();
     assert!(err.message.contains("read-only"), "{}", err.message);
@@ -190,6 +228,7 @@ fn a_symlinked_config_stays_a_link_and_its_target_is_updated() {
         &sb.plan(Target::Cursor),
         &sb.paths(),
         &mut MemoryUserEnv::default(),
+        &RecordNotes::default(),
     )
     .unwrap();
 
@@ -201,7 +240,7 @@ fn a_symlinked_config_stays_a_link_and_its_target_is_updated() {
     );
     assert!(fs::read_to_string(&dotfiles).unwrap().contains(KEY));
     assert_eq!(
-        fs::read_to_string(sb.project.join(".cursor/mcp.json.codeloop.bak")).unwrap(),
+        fs::read_to_string(sb.backup_of("mcp.json")).unwrap(),
         "{\n  \"mcpServers\": {}\n}\n"
     );
     // No temp files left beside either path.
@@ -215,7 +254,7 @@ fn a_symlinked_config_stays_a_link_and_its_target_is_updated() {
 }
 
 #[test]
-fn the_backup_is_made_once_and_never_overwritten() {
+fn the_original_is_kept_once_and_dropped_when_someone_else_changes_the_file() {
     let sb = Sandbox::new();
     let mcp = sb.project.join(".cursor/mcp.json");
     write(&mcp, "{\"first\": 1}\n");
@@ -223,6 +262,7 @@ fn the_backup_is_made_once_and_never_overwritten() {
         &sb.plan(Target::Cursor),
         &sb.paths(),
         &mut MemoryUserEnv::default(),
+        &RecordNotes::default(),
     )
     .unwrap();
     write(&mcp, "{\"second\": 2}\n");
@@ -230,8 +270,33 @@ fn the_backup_is_made_once_and_never_overwritten() {
         &sb.plan(Target::Cursor),
         &sb.paths(),
         &mut MemoryUserEnv::default(),
+        &RecordNotes::default(),
     )
     .unwrap();
-    let backup = sb.project.join(".cursor/mcp.json.codeloop.bak");
-    assert_eq!(fs::read_to_string(backup).unwrap(), "{\"first\": 1}\n");
+    // Putting `first` back would now lose the user's `second`: the copy goes, and
+    // uninstall undoes codeloop's entry instead.
+    let kept: Vec<_> = fs::read_dir(sb.home.join(".codeloop/backups"))
+        .unwrap()
+        .collect();
+    assert!(kept.is_empty(), "{kept:?}");
+}
+
+#[test]
+fn the_original_is_kept_once_across_codeloop_writes() {
+    let sb = Sandbox::new();
+    let mcp = sb.project.join(".cursor/mcp.json");
+    write(&mcp, "{\"first\": 1}\n");
+    for _ in 0..2 {
+        apply::apply(
+            &sb.plan(Target::Cursor),
+            &sb.paths(),
+            &mut MemoryUserEnv::default(),
+            &RecordNotes::default(),
+        )
+        .unwrap();
+    }
+    assert_eq!(
+        fs::read_to_string(sb.backup_of("mcp.json")).unwrap(),
+        "{\"first\": 1}\n"
+    );
 }

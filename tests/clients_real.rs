@@ -11,7 +11,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use codeloop::plan::{Change, Op};
 use common::*;
 use serde_json::{Value, json};
 
@@ -104,36 +103,24 @@ fn init_twice(s: &Sandbox, args: &[&str], file: &Path) -> String {
     after
 }
 
-/// The planner's reverse of `op` on `after` must give back `original` byte for byte
-/// (`None`: the file did not exist, so the reverse deletes it).
-fn assert_reverse_restores(op: &Op, after: &str, original: Option<&str>) {
-    let change = op.undo(Some(after), None).expect("the reverse edit plans");
-    match (original, change) {
-        (Some(original), Change::Write(text)) => assert!(
-            text == original,
-            "the reverse edit did not restore the original bytes:\n{}",
-            mask(&text)
-        ),
-        (None, Change::Delete) => {}
-        (original, change) => panic!(
-            "unexpected reverse {:?} for original {:?}",
-            mask(&format!("{change:?}")),
-            original.map(mask)
-        ),
-    }
-}
-
-fn toml_op(value: Value) -> Op {
-    Op::TomlSet {
-        path: vec!["mcp_servers".into(), "codeloop".into()],
-        value,
-    }
-}
-
-fn json_op(value: Value) -> Op {
-    Op::JsonSet {
-        path: vec!["mcpServers".into(), "codeloop".into()],
-        value,
+/// `codeloop uninstall` with the same targets and scope as `init_args` must give back
+/// `original` byte for byte (`None`: the file did not exist, so it is deleted).
+fn assert_uninstall_restores(s: &Sandbox, init_args: &[&str], file: &Path, original: Option<&str>) {
+    let args: Vec<&str> = init_args
+        .iter()
+        .map(|a| if *a == "init" { "uninstall" } else { *a })
+        .collect();
+    s.run(&args).assert_code(0);
+    match original {
+        Some(original) => {
+            let text = read(file);
+            assert!(
+                text == original,
+                "uninstall did not restore the original bytes:\n{}",
+                mask(&text)
+            );
+        }
+        None => assert!(!file.exists(), "uninstall deletes the file it created"),
     }
 }
 
@@ -199,7 +186,12 @@ fn codex_lists_the_user_server_next_to_a_commented_config_in_codex_home() {
     for other in ["github", "docs"] {
         out.stdout_has(&format!("\"name\": \"{other}\""));
     }
-    assert_reverse_restores(&toml_op(expected_entry(KEY)), &after, Some(&original));
+    assert_uninstall_restores(
+        &s,
+        &["init", "--yes", "--global", "--only", "codex"],
+        &config,
+        Some(&original),
+    );
 }
 
 #[test]
@@ -214,13 +206,13 @@ fn codex_lists_the_project_server_of_a_trusted_project() {
     write(&s.home_path(".codex/config.toml"), user_config);
     let file = s.project_path(".codex/config.toml");
 
-    let after = init_twice(&s, &["init", "--yes", "--only", "codex"], &file);
+    init_twice(&s, &["init", "--yes", "--only", "codex"], &file);
 
     let out = codex.run(&s, &s.project, &["mcp", "list", "--json"], &[]);
     let server = codex_server(&out);
     assert!(server["transport"]["env"]["CODELOOP_API_KEY"] == KEY);
     assert_eq!(mode(&file), 0o600, "the project file holds the key");
-    assert_reverse_restores(&toml_op(expected_entry(KEY)), &after, None);
+    assert_uninstall_restores(&s, &["init", "--yes", "--only", "codex"], &file, None);
 }
 
 #[test]
@@ -251,11 +243,7 @@ fn codex_forwards_the_variable_when_the_same_run_configures_a_shell() {
         "{}",
         out.masked()
     );
-    let mut forwarded = expected_entry(KEY);
-    let map = forwarded.as_object_mut().unwrap();
-    map.shift_remove("env");
-    map.insert("env_vars".into(), json!(["CODELOOP_API_KEY"]));
-    assert_reverse_restores(&toml_op(forwarded), &after, None);
+    assert_uninstall_restores(&s, &["init", "--yes", "--only", "codex,bash"], &file, None);
 }
 
 // ---------------------------------------------------------------------------------
@@ -289,7 +277,12 @@ fn gemini_lists_the_project_server_next_to_unrelated_settings() {
     let out = gemini.run(&s, &s.project, &["mcp", "list"], &[]);
     assert_gemini_lists_ours(&out);
     out.output_has("filesystem:");
-    assert_reverse_restores(&json_op(expected_entry(KEY)), &after, Some(&original));
+    assert_uninstall_restores(
+        &s,
+        &["init", "--yes", "--only", "gemini"],
+        &file,
+        Some(&original),
+    );
 }
 
 #[test]
@@ -298,7 +291,7 @@ fn gemini_lists_the_user_server_written_with_global() {
     let s = Sandbox::new();
     let file = s.home_path(".gemini/settings.json");
 
-    let after = init_twice(
+    init_twice(
         &s,
         &["init", "--yes", "--global", "--only", "gemini"],
         &file,
@@ -308,7 +301,12 @@ fn gemini_lists_the_user_server_written_with_global() {
     std::fs::create_dir_all(&elsewhere).unwrap();
     let out = gemini.run(&s, &elsewhere, &["mcp", "list"], &[]);
     assert_gemini_lists_ours(&out);
-    assert_reverse_restores(&json_op(expected_entry(KEY)), &after, None);
+    assert_uninstall_restores(
+        &s,
+        &["init", "--yes", "--global", "--only", "gemini"],
+        &file,
+        None,
+    );
 }
 
 #[test]
@@ -326,5 +324,5 @@ fn gemini_reads_a_variable_reference_when_the_same_run_configures_a_shell() {
 
     let out = gemini.run(&s, &s.project, &["mcp", "list"], &[]);
     assert_gemini_lists_ours(&out);
-    assert_reverse_restores(&json_op(entry), &after, None);
+    assert_uninstall_restores(&s, &["init", "--yes", "--only", "gemini,zsh"], &file, None);
 }

@@ -328,15 +328,17 @@ fn eight_runs_at_once_end_with_one_entry_per_file_and_nothing_else_lost() {
     let settings_after = read(&settings);
     assert_pure_insertion(settings_before, &settings_after);
     assert_eq!(settings_after.matches("mcp__codeloop").count(), 1);
-    // One backup each, holding the original bytes.
+    // One kept original each, holding the original bytes, and one record entry.
     assert_eq!(
-        read(&s.home_path(".claude.json.codeloop.bak")),
-        claude_before
+        s.kept_original(".claude.json").as_deref(),
+        Some(claude_before.as_str())
     );
-    assert_eq!(
-        read(&s.project_path(".cursor/mcp.json.codeloop.bak")),
-        CURSOR_BEFORE
-    );
+    assert_eq!(s.kept_original("mcp.json").as_deref(), Some(CURSOR_BEFORE));
+    let record = s.record();
+    for file in [&cursor, &claude, &settings] {
+        let changes = &record["files"][file.to_str().unwrap()]["changes"];
+        assert_eq!(changes.as_array().map(Vec::len), Some(1), "{record:#}");
+    }
     assert!(temp_files(&s.root).is_empty());
 }
 

@@ -281,13 +281,21 @@ fn backup_is_made_once_from_the_original_bytes_and_never_for_new_files() {
     write(&cursor_mcp(&s), &original);
 
     s.init_ok("cursor,claude-code");
-    let backup = backup_of(&cursor_mcp(&s));
-    assert_eq!(read(&backup), original, "backup holds the original bytes");
-    assert!(
-        !backup_of(&claude_json(&s)).exists(),
-        "~/.claude.json was new: no backup"
+    assert_eq!(
+        s.kept_original("mcp.json").as_deref(),
+        Some(original.as_str()),
+        "the kept copy holds the original bytes"
     );
-    assert!(!backup_of(&settings_local(&s)).exists());
+    assert!(
+        !backup_of(&cursor_mcp(&s)).exists(),
+        "nothing beside a project file that git could pick up"
+    );
+    assert_eq!(
+        s.kept_original(".claude.json"),
+        None,
+        "~/.claude.json was new: nothing to keep"
+    );
+    assert_eq!(s.kept_original("settings.local.json"), None);
 
     // The key changes: the file is changed again, the backup is not overwritten.
     let mut s = s;
@@ -302,9 +310,9 @@ fn backup_is_made_once_from_the_original_bytes_and_never_for_new_files() {
         expected_entry(KEY2)
     );
     assert_eq!(
-        read(&backup),
-        original,
-        "the first backup is never overwritten"
+        s.kept_original("mcp.json").as_deref(),
+        Some(original.as_str()),
+        "the copy of the original is never overwritten"
     );
 }
 
@@ -749,7 +757,12 @@ fn claude_code_files_a_project_inside_a_git_repo_under_the_repo_root() {
     s.git_init(&repo);
     s.cwd = project.clone();
 
-    s.init_ok("claude-code");
+    let out = s.init_ok("claude-code");
+    out.stdout_has(&format!(
+        "project: {} (the git top-level above {}",
+        repo.display(),
+        project.display()
+    ));
 
     let claude = read_jsonc(&claude_json(&s));
     let repo_key = repo.to_str().unwrap();
@@ -759,7 +772,9 @@ fn claude_code_files_a_project_inside_a_git_repo_under_the_repo_root() {
         "keyed by the git top-level, like Claude Code"
     );
     assert!(claude["projects"][project.to_str().unwrap()].is_null());
-    let settings = read_jsonc(&project.join(".claude/settings.local.json"));
+    // Every project file of the run goes to the same root, and the output says so.
+    assert!(!project.join(".claude").exists());
+    let settings = read_jsonc(&repo.join(".claude/settings.local.json"));
     assert!(
         settings["permissions"]["allow"]
             .as_array()
@@ -818,8 +833,8 @@ fn in_a_git_repo_the_key_file_is_git_ignored_in_the_same_run_once() {
     let block: Vec<&str> = gitignore[start..end].lines().collect();
     assert!(block.contains(&"/.cursor/mcp.json"), "{gitignore}");
     assert!(
-        block.contains(&"/.cursor/mcp.json.codeloop.bak"),
-        "{gitignore}"
+        !gitignore.contains(".codeloop.bak"),
+        "no backups beside project files, so none to ignore:\n{gitignore}"
     );
     s.git(&s.project, &["check-ignore", "-q", ".cursor/mcp.json"]);
 

@@ -6,7 +6,6 @@ mod common;
 
 use std::path::Path;
 
-use codeloop::plan::{Change, Op};
 use common::*;
 use serde_json::json;
 
@@ -17,10 +16,6 @@ fn vscode_entry(key_value: &str) -> serde_json::Value {
         "args": ["-y", "codeloop-mcp-server"],
         "env": {"CODELOOP_API_KEY": key_value}
     })
-}
-
-fn reverse(op: &Op, after: &str) -> Change {
-    op.undo(Some(after), None).expect("the reverse edit plans")
 }
 
 #[test]
@@ -46,11 +41,9 @@ fn vscode_gets_a_stdio_server_under_servers_and_keeps_inputs() {
     s.init_ok("vscode").stdout_has("already configured");
     assert_unchanged(&snap, &s.snapshot());
 
-    let op = Op::JsonSet {
-        path: vec!["servers".into(), "codeloop".into()],
-        value: vscode_entry(KEY),
-    };
-    assert_eq!(reverse(&op, &after), Change::Write(original));
+    s.run(&["uninstall", "--yes", "--only", "vscode"])
+        .assert_code(0);
+    assert_eq!(read(&file), original, "uninstall gives back the bytes");
 }
 
 #[test]
@@ -133,11 +126,6 @@ fn windsurf_and_claude_desktop_always_get_their_user_file() {
             read_jsonc(file)["mcpServers"]["codeloop"],
             expected_entry(KEY)
         );
-        let op = Op::JsonSet {
-            path: vec!["mcpServers".into(), "codeloop".into()],
-            value: expected_entry(KEY),
-        };
-        assert_eq!(reverse(&op, &after), Change::Write(original.clone()));
     }
     assert_eq!(read_jsonc(&desktop)["preferences"]["menuBarEnabled"], false);
     assert!(!s.project_path(".gitignore").exists());
@@ -152,6 +140,19 @@ fn windsurf_and_claude_desktop_always_get_their_user_file() {
     ])
     .assert_code(0);
     assert_unchanged(&snap, &s.snapshot());
+
+    s.run(&["uninstall", "--yes", "--only", "windsurf,claude-desktop"])
+        .assert_code(0);
+    assert_eq!(
+        read(&windsurf),
+        windsurf_original,
+        "uninstall gives back the bytes"
+    );
+    assert_eq!(
+        read(&desktop),
+        desktop_original,
+        "uninstall gives back the bytes"
+    );
 }
 
 #[test]

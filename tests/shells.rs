@@ -298,7 +298,14 @@ fn a_second_run_changes_nothing_and_a_new_key_rewrites_only_the_env_files() {
         .filter(|(p, bytes)| after_first.get(p) != Some(bytes))
         .map(|(p, _)| p.strip_prefix(&sb.home).unwrap().to_path_buf())
         .collect();
-    assert_eq!(changed, vec![PathBuf::from(".codeloop/env.sh")]);
+    // The env file, and codeloop's record of what it wrote there.
+    assert_eq!(
+        changed,
+        vec![
+            PathBuf::from(".codeloop/env.sh"),
+            PathBuf::from(".codeloop/state.json")
+        ]
+    );
 }
 
 #[test]

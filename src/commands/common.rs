@@ -6,22 +6,28 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 
 use crate::UsageError;
 use crate::apply::{self, Outcome};
 use crate::detect::{self, Detection};
 use crate::paths::Paths;
-use crate::plan::{self, Op, Options, Plan, PlanError, Project};
+use crate::plan::{self, Op, Options, Owner, Plan, PlanError, Project};
+use crate::record::{self, Record};
 use crate::render::{BOLD, DIM, GREEN, RED};
 use crate::sys::{Os, Sys};
 use crate::target::Target;
 
-/// Where we are: the paths, the project as Claude Code files it, what is installed.
+/// Where we are: the paths, the project as Claude Code files it, what is installed,
+/// and what codeloop did before (the record).
 pub struct Context {
     pub paths: Paths,
     pub project: Project,
     pub detections: Vec<Detection>,
+    pub record: Record,
+    /// The directory the run was started in (or `--project`), when the project root
+    /// is the git top-level above it.
+    pub start: Option<PathBuf>,
 }
 
 impl Context {
@@ -38,16 +44,51 @@ impl Context {
                 home.display()
             );
         }
-        let project = project_dir(sys, project)?;
-        let paths = Paths::resolve(sys, &home, &project);
+        let dir = project_dir(sys, project)?;
+        // One project root for every project file of the run: the git top-level when
+        // the directory is in a repository (the key Claude Code files it under, and the
+        // folder its `.claude/settings.local.json` is read from), else the directory.
+        let top = git_top(&dir);
+        let root = top.clone().unwrap_or_else(|| dir.clone());
+        let paths = Paths::resolve(sys, &home, &root);
         let detections = detect::all(sys, &paths);
-        let project = project_info(sys, &paths);
+        let project = project_info(sys, &paths, top.is_some());
+        let record_path = apply::record_path(&paths);
+        let record = Record::load(&record_path)?;
         Ok(Context {
+            start: (root != dir).then_some(dir),
             paths,
             project,
             detections,
+            record,
         })
     }
+
+    /// This run's project, as the record names it.
+    pub fn project_key(&self) -> String {
+        record::key_of(&self.paths.project)
+    }
+
+    /// "project: DIR" and, when it is above where the run started, why.
+    pub fn project_line(&self) -> String {
+        match &self.start {
+            Some(start) => format!(
+                "project: {} (the git top-level above {}; its files go here)",
+                self.paths.project.display(),
+                start.display()
+            ),
+            None => format!("project: {}", self.paths.project.display()),
+        }
+    }
+}
+
+/// The work tree's top: the nearest directory holding `.git` (a directory, or a file
+/// in worktrees and submodules) — what `git rev-parse --show-toplevel` says, without
+/// starting git on every run. `dir` is canonical already.
+fn git_top(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
 }
 
 fn project_dir(sys: &Sys, given: Option<&Path>) -> Result<PathBuf> {
@@ -77,17 +118,8 @@ fn dunce(path: PathBuf) -> PathBuf {
 
 /// Where Claude Code files this project: the git top-level when in a repository
 /// (verified with Claude Code itself), else the project directory, both canonical.
-fn project_info(sys: &Sys, paths: &Paths) -> Project {
-    // The work tree's top is the nearest directory holding `.git` (a directory, or a
-    // file in worktrees and submodules) — what `git rev-parse --show-toplevel` says,
-    // without starting git on every run. `paths.project` is canonical already.
-    let top = paths
-        .project
-        .ancestors()
-        .find(|d| d.join(".git").exists())
-        .map(Path::to_path_buf);
-    let in_git = top.is_some();
-    let root = top.unwrap_or_else(|| paths.project.clone());
+fn project_info(sys: &Sys, paths: &Paths, in_git: bool) -> Project {
+    let root = paths.project.clone();
     let mut claude_key = root.to_string_lossy().into_owned();
     if sys.os == Os::Windows {
         // Claude Code keys projects by the path with forward slashes on Windows
@@ -145,6 +177,12 @@ fn git_answers(
         answers.next().unwrap_or_default(),
         answers.next().unwrap_or_default(),
     )
+}
+
+/// Which of the project files `rels` (relative, `/`-separated) git would not ignore
+/// and which it tracks already.
+pub fn git_exposure(sys: &Sys, ctx: &Context, rels: &[String]) -> (Vec<String>, Vec<String>) {
+    git_answers(sys, ctx, rels, rels)
 }
 
 fn git_args(args: &[&str], paths: &[String]) -> Vec<String> {
@@ -248,7 +286,10 @@ pub fn shell_env_configured(sys: &Sys, paths: &Paths) -> bool {
                 .is_ok_and(|v| v.is_some()))
 }
 
-/// The forward plan: every target's edits with `key`, plus the git-ignore guard.
+/// The forward plan: every target's edits with `key`, plus the git-ignore guard. A
+/// file that cannot be written as it is (read-only, another user's, in a directory
+/// that takes no new files) is an error of its target already here, so `--check`
+/// and `--json` report it.
 pub fn forward_plan(
     sys: &Sys,
     ctx: &Context,
@@ -259,109 +300,280 @@ pub fn forward_plan(
     let mut plan = Plan::default();
     for &target in targets {
         plan.targets.push(match target {
-            Target::WindowsEnv => plan::windows_env(sys.user_env.as_ref(), key),
-            _ => plan::target(&ctx.paths, &ctx.project, target, key, opts),
+            Target::WindowsEnv => {
+                let prior = ctx
+                    .record
+                    .registry
+                    .iter()
+                    .find(|r| r.name == crate::auth::ENV_VAR);
+                plan::windows_env(sys.user_env.as_ref(), key, prior)
+            }
+            _ => plan::target(&ctx.paths, &ctx.project, target, key, opts, &ctx.record),
         });
     }
     plan.dedupe();
+    refuse_unwritable(&mut plan);
     guard_leaks(sys, ctx, &mut plan);
     plan
 }
 
-/// The reverse plan: what `init` would have added for `targets`, removed. `key` is
-/// the key codeloop writes now, the only registry value it will delete.
+/// Moves edits of files that cannot be written into their target's errors.
+fn refuse_unwritable(plan: &mut Plan) {
+    let me = crate::fsx::effective_uid();
+    for t in &mut plan.targets {
+        let mut errors = Vec::new();
+        t.edits.retain(|e| {
+            if e.after.is_none() {
+                return true;
+            }
+            match crate::fsx::preflight(&e.path, me) {
+                Ok(()) => true,
+                Err(message) => {
+                    errors.push(PlanError {
+                        display: e.display.clone(),
+                        message: format!("{}: {message}", e.display),
+                    });
+                    false
+                }
+            }
+        });
+        t.errors.extend(errors);
+    }
+}
+
+/// How far `uninstall` reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// This project's files and entries, and the user-level pieces a run in a project
+    /// sets up (shells, the Windows user environment, user-only clients).
+    Project,
+    /// The user-level configs (`--global`).
+    Global,
+    /// Everything codeloop ever wrote on this machine (`--all`).
+    All,
+}
+
+/// The reverse plan: from the record, undo what codeloop did for `targets` within
+/// `reach`. User-level pieces another recorded project relies on (its files refer to
+/// `CODELOOP_API_KEY`, which the shells' env files set) stay; the notes say why.
 pub fn reverse_plan(
     sys: &Sys,
     ctx: &Context,
     targets: &[Target],
-    key: Option<&str>,
-    opts: &Options,
-) -> Plan {
-    let forward = {
-        let mut plan = Plan::default();
-        for &target in targets {
-            if target != Target::WindowsEnv {
-                plan.targets.push(plan::target(
-                    &ctx.paths,
-                    &ctx.project,
-                    target,
-                    crate::auth::PLACEHOLDER,
-                    opts,
-                ));
-            }
+    reach: Reach,
+) -> (Plan, Vec<String>) {
+    let record = &ctx.record;
+    let project = ctx.project_key();
+    let names: BTreeSet<String> = targets.iter().map(|t| t.name().to_owned()).collect();
+    let in_reach = |c: &record::Change| match reach {
+        Reach::All => true,
+        Reach::Global => c.project.is_none(),
+        Reach::Project => {
+            c.project.as_deref() == Some(project.as_str())
+                || (c.project.is_none()
+                    && c.targets
+                        .iter()
+                        .all(|t| Target::from_name(t).is_some_and(|t| !t.has_project_scope())))
         }
-        plan.dedupe();
-        plan
     };
+    // (file, change id, targets going, the whole change goes)
+    let mut chosen: Vec<(PathBuf, record::ChangeId, BTreeSet<String>, bool)> = Vec::new();
+    for (file, c) in record.changes() {
+        if matches!(c.kind, record::ChangeKind::Gitignore { .. }) || !in_reach(c) {
+            continue;
+        }
+        let going: BTreeSet<String> = if reach == Reach::All {
+            c.targets.clone()
+        } else {
+            c.targets.intersection(&names).cloned().collect()
+        };
+        if going.is_empty() {
+            continue;
+        }
+        let whole = going == c.targets;
+        chosen.push((file, c.kind.id(), going, whole));
+    }
+    // Projects whose committed files keep referring to the variable after this run.
+    let undone = |file: &Path, id: &record::ChangeId| {
+        chosen
+            .iter()
+            .any(|(f, i, _, whole)| *whole && f == file && i == id)
+    };
+    let relying: BTreeSet<String> = record
+        .changes()
+        .filter(|(file, c)| c.project.is_some() && c.refers_to_env() && !undone(file, &c.kind.id()))
+        .filter_map(|(_, c)| c.project.clone())
+        .collect();
+    let mut notes = Vec::new();
+    let env_piece = |targets: &BTreeSet<String>| {
+        targets
+            .iter()
+            .all(|t| Target::from_name(t).is_some_and(|t| t.is_shell()))
+    };
+    if !relying.is_empty() {
+        let before = chosen.len();
+        chosen.retain(|(_, _, going, _)| !env_piece(going));
+        let kept_windows = targets.contains(&Target::WindowsEnv) && !record.registry.is_empty();
+        if chosen.len() != before || kept_windows {
+            let list: Vec<&str> = relying.iter().map(String::as_str).collect();
+            notes.push(format!(
+                "kept CODELOOP_API_KEY for your shells (~/.codeloop/env.sh and the lines that load it): the files of {} refer to it; run `codeloop uninstall` there first, or `codeloop uninstall --all`",
+                list.join(", ")
+            ));
+        }
+    }
+
+    // Group by file.
+    let mut files: Vec<PathBuf> = Vec::new();
+    for (f, ..) in &chosen {
+        if !files.contains(f) {
+            files.push(f.clone());
+        }
+    }
     let mut plan = Plan::default();
-    let mut project_files = Vec::new();
-    for t in forward.targets {
-        let mut undo = plan::TargetPlan::new(t.target);
-        undo.errors = t.errors;
-        for edit in t.edits {
-            if edit.private && edit.path.starts_with(&ctx.paths.project) {
-                project_files.push(edit.path.clone());
-            }
-            match plan::undo_edit(edit) {
-                Ok(e) => undo.edits.push(e),
-                Err(e) => undo.errors.push(e),
+    let mut gone_files: Vec<PathBuf> = Vec::new();
+    let mut edits: Vec<(Target, plan::FileEdit)> = Vec::new();
+    let mut errors: Vec<(Target, PlanError)> = Vec::new();
+    for file in files {
+        let mut reverse = plan::Reverse::default();
+        let mut owner = None;
+        for (f, id, going, whole) in chosen.iter().filter(|(f, ..)| *f == file) {
+            let _ = f;
+            owner = owner.or_else(|| going.iter().next().and_then(|t| Target::from_name(t)));
+            if *whole {
+                reverse.undo.push(id.clone());
+            } else {
+                reverse.detach.push((id.clone(), going.clone()));
             }
         }
-        plan.targets.push(undo);
-    }
-    if targets.contains(&Target::WindowsEnv) {
-        plan.targets
-            .push(plan::windows_env_undo(sys.user_env.as_ref(), key));
-    }
-    // The `.gitignore` lines codeloop added for these targets' project files.
-    let patterns: Vec<String> = project_files
-        .iter()
-        .flat_map(|file| guarded_names(&relative(&ctx.paths, file)).map(|n| format!("/{n}")))
-        .collect();
-    if !patterns.is_empty() {
-        let edit = plan::edit_file(
+        let fully = record.file(&file).is_some_and(|fr| {
+            fr.changes
+                .iter()
+                .all(|c| reverse.undo.contains(&c.kind.id()))
+        });
+        if fully {
+            gone_files.push(file.clone());
+        }
+        let target = owner.unwrap_or(Target::Cursor);
+        match plan::edit_file(
             &ctx.paths,
-            &ctx.paths.gitignore,
+            &file,
             false,
-            Op::Gitignore { patterns },
-        )
-        .and_then(plan::undo_edit);
-        match edit {
-            Ok(edit) if edit.after.is_some() => plan.guard = Some(edit),
-            Ok(_) => {}
+            Op::Reverse(reverse),
+            Owner::default(),
+            record,
+        ) {
+            Ok(edit) => edits.push((target, edit)),
+            Err(e) => errors.push((target, e)),
+        }
+    }
+    for &t in Target::ALL.iter() {
+        let mut tp = plan::TargetPlan::new(t);
+        tp.edits = edits
+            .iter()
+            .filter(|(tt, _)| *tt == t)
+            .map(|(_, e)| e.clone())
+            .collect();
+        tp.errors = errors
+            .iter()
+            .filter(|(tt, _)| *tt == t)
+            .map(|(_, e)| e.clone())
+            .collect();
+        if t == Target::WindowsEnv
+            && targets.contains(&t)
+            && relying.is_empty()
+            && let Some(prior) = record
+                .registry
+                .iter()
+                .find(|r| r.name == crate::auth::ENV_VAR)
+        {
+            let undo = plan::windows_env_undo(sys.user_env.as_ref(), prior);
+            tp.env_edits = undo.env_edits;
+            tp.errors.extend(undo.errors);
+        }
+        if !tp.edits.is_empty() || !tp.env_edits.is_empty() || !tp.errors.is_empty() {
+            plan.targets.push(tp);
+        }
+    }
+    // The `.gitignore` lines of project files that are gone now.
+    let mut by_gitignore: Vec<(PathBuf, Vec<String>)> = Vec::new();
+    for (file, c) in record.changes() {
+        let record::ChangeKind::Gitignore { lines } = &c.kind else {
+            continue;
+        };
+        let Some(root) = file.parent() else { continue };
+        let drop: Vec<String> = lines
+            .iter()
+            .filter(|l| {
+                gone_files.iter().any(|g| {
+                    g.strip_prefix(root)
+                        .is_ok_and(|rel| format!("/{}", slashes(rel)) == **l)
+                })
+            })
+            .cloned()
+            .collect();
+        if !drop.is_empty() {
+            by_gitignore.push((file, drop));
+        }
+    }
+    for (file, lines) in by_gitignore {
+        let reverse = plan::Reverse {
+            gitignore_lines: lines,
+            ..plan::Reverse::default()
+        };
+        match plan::edit_file(
+            &ctx.paths,
+            &file,
+            false,
+            Op::Reverse(reverse),
+            Owner::default(),
+            record,
+        ) {
+            // The project's own `.gitignore` shows as the guard; others' as edits.
+            Ok(edit) if file == ctx.paths.gitignore && plan.guard.is_none() => {
+                plan.guard = Some(edit);
+            }
+            Ok(edit) => {
+                if let Some(tp) = plan.targets.first_mut() {
+                    tp.edits.push(edit);
+                }
+            }
             Err(e) => plan.guard_error = Some(e),
         }
     }
-    plan
+    (plan, notes)
 }
 
-/// What the guard keeps out of git for a project file: it and its one-time backup.
-fn guarded_names(rel: &str) -> [String; 2] {
-    let backup = plan::backup_path(Path::new(rel));
-    [rel.to_owned(), backup.to_string_lossy().replace('\\', "/")]
+fn slashes(rel: &Path) -> String {
+    rel.to_string_lossy().replace('\\', "/")
 }
 
 fn relative(paths: &Paths, file: &Path) -> String {
-    file.strip_prefix(&paths.project)
-        .expect("a project file")
-        .to_string_lossy()
-        .replace('\\', "/")
+    slashes(file.strip_prefix(&paths.project).expect("a project file"))
 }
 
-/// Adds a `.gitignore` edit for key-holding project files that git would otherwise
-/// pick up, and warns about ones already committed.
+/// Adds a `.gitignore` edit for key-holding and private project files that git would
+/// otherwise pick up (whether or not this run changes them), and warns, on every run,
+/// about key files git already tracks.
 fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
     let paths = &ctx.paths;
     if !ctx.project.in_git {
         return;
     }
-    let private_files: Vec<(String, bool, bool)> = plan
+    let private_files: Vec<(String, bool, bool, BTreeSet<String>)> = plan
         .targets
         .iter()
         .flat_map(|t| t.edits.iter())
-        .filter(|e| e.private && e.after.is_some())
+        .filter(|e| e.private && !e.remove_file)
         .filter(|e| e.path.starts_with(&paths.project))
-        .map(|e| (relative(paths, &e.path), e.secret, e.before.is_some()))
+        .map(|e| {
+            (
+                relative(paths, &e.path),
+                e.secret,
+                e.before.is_some(),
+                e.owner.targets.clone(),
+            )
+        })
         .collect();
     if private_files.is_empty() {
         return;
@@ -369,17 +581,14 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
     // One git for all the ignore checks and, at the same time, one for whether the
     // key files that exist are tracked (a file that is not there is not).
     // (`check-ignore -z` needs `--stdin`; our own relative names are plain ASCII.)
-    let candidates: Vec<String> = private_files
-        .iter()
-        .flat_map(|(rel, _, _)| guarded_names(rel))
-        .collect();
+    let candidates: Vec<String> = private_files.iter().map(|f| f.0.clone()).collect();
     let existing: Vec<String> = private_files
         .iter()
-        .filter(|(_, secret, exists)| *secret && *exists)
-        .map(|(rel, _, _)| rel.clone())
+        .filter(|(_, secret, exists, _)| *secret && *exists)
+        .map(|f| f.0.clone())
         .collect();
     let (ignored, tracked) = git_answers(sys, ctx, &candidates, &existing);
-    let patterns: Vec<String> = candidates
+    let lines: Vec<String> = candidates
         .iter()
         .filter(|c| !ignored.contains(*c))
         .map(|c| format!("/{c}"))
@@ -389,28 +598,66 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
             "{rel} is tracked by git, so your API key would be committed with it; untrack it with `git rm --cached {rel}` and commit, then rotate the key if it was ever pushed"
         ));
     }
-    if patterns.is_empty() {
+    if lines.is_empty() {
         return;
     }
-    match plan::edit_file(paths, &paths.gitignore, false, Op::Gitignore { patterns }) {
+    let owner = Owner {
+        targets: private_files
+            .iter()
+            .filter(|f| lines.contains(&format!("/{}", f.0)))
+            .flat_map(|f| f.3.iter().cloned())
+            .collect(),
+        project: Some(ctx.project_key()),
+    };
+    match plan::edit_file(
+        paths,
+        &paths.gitignore,
+        false,
+        Op::Gitignore { lines },
+        owner,
+        &ctx.record,
+    ) {
         Ok(edit) => plan.guard = Some(edit),
         Err(e) => plan.guard_error = Some(e),
     }
 }
 
 /// Asks once before writing. Refuses (an error) when nobody can answer.
-pub fn confirm(sys: &mut Sys, out: &mut dyn Write, question: &str) -> Result<bool> {
+pub fn confirm(sys: &mut Sys, out: &mut dyn Write, question: &str) -> Result<Answer> {
     if !sys.interactive() {
         bail!(
             "not applying changes without confirmation: stdin is not a terminal or CI is set; pass --yes to apply them, or --dry-run to only preview"
         );
     }
     writeln!(out)?;
-    sys.confirm(question, false)
-        .context("could not read your answer; pass --yes to apply without asking")
+    match sys.confirm(question, false) {
+        Ok(true) => Ok(Answer::Yes),
+        Ok(false) => Ok(Answer::No),
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Ok(Answer::Interrupted),
+        Err(e) if crate::sys::is_escape(&e) => Ok(Answer::No),
+        Err(e) => Err(anyhow!(
+            "could not read your answer ({e}); pass --yes to apply without asking"
+        )),
+    }
 }
 
-pub fn report_errors(err: &mut dyn Write, plan: &Plan) -> std::io::Result<()> {
+/// The person's answer at the one confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Yes,
+    /// "n", or Esc.
+    No,
+    /// Ctrl-C: the run ends with exit 130.
+    Interrupted,
+}
+
+/// The plan's errors, each with the one step past it; `saved_key` says the key just
+/// pasted or signed in with was saved although no config file was written.
+pub fn report_errors(
+    err: &mut dyn Write,
+    plan: &Plan,
+    saved_key: Option<&str>,
+) -> std::io::Result<()> {
     let red = RED.bold();
     for t in &plan.targets {
         for e in &t.errors {
@@ -428,7 +675,13 @@ pub fn report_errors(err: &mut dyn Write, plan: &Plan) -> std::io::Result<()> {
             "{red}error:{red:#} {message}; codeloop keeps key files out of git through it, so it must be readable"
         )?;
     }
-    writeln!(err, "nothing was written")?;
+    match saved_key {
+        Some(file) => writeln!(
+            err,
+            "no configuration file was written (your key was saved to {file})"
+        )?,
+        None => writeln!(err, "nothing was written")?,
+    }
     Ok(())
 }
 

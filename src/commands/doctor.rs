@@ -1,6 +1,10 @@
-//! `codeloop doctor`: a read-only health report that ends with the exact command
-//! fixing each problem. Never writes.
+//! `codeloop doctor`: a read-only health report from the record and the files
+//! together. Each target codeloop set up is configured, stale, partly configured,
+//! customised, disabled by the user or gone; targets merely detected are listed as
+//! available. Every problem is printed once with the one command that fixes it.
+//! Never writes.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 
 use anyhow::Result;
@@ -10,7 +14,9 @@ use super::common::{self, Context};
 use crate::Exit;
 use crate::auth::{self, PLACEHOLDER};
 use crate::cli::DoctorArgs;
-use crate::plan::{self, Status};
+use crate::plan::entry::{self, KeyHolder, Note};
+use crate::plan::{FileEdit, Op, TargetPlan, block};
+use crate::record::fingerprint;
 use crate::render::{GREEN, RED};
 use crate::report;
 use crate::sys::{Os, Sys};
@@ -21,11 +27,66 @@ struct Problem {
     fix: String,
 }
 
+/// A target's health, from its files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Configured,
+    /// Configured, with the user's own command kept.
+    Customised,
+    /// Configured, and switched off by the user in the client.
+    Disabled,
+    /// Holds another key than the current one.
+    Stale,
+    /// Some of its pieces are there, some are missing.
+    Partly,
+    /// codeloop's pieces are there but in an older shape.
+    Outdated,
+    /// Set up by codeloop, but every piece is gone.
+    Missing,
+    /// A file cannot be read.
+    Error,
+    /// There is no key to compare with.
+    Unverified,
+}
+
+impl State {
+    pub fn word(self) -> &'static str {
+        match self {
+            State::Configured => "configured",
+            State::Customised => "customised",
+            State::Disabled => "disabled",
+            State::Stale => "stale",
+            State::Partly => "partly-configured",
+            State::Outdated => "outdated",
+            State::Missing => "missing",
+            State::Error => "error",
+            State::Unverified => "configured-unverified",
+        }
+    }
+
+    fn healthy(self) -> bool {
+        matches!(
+            self,
+            State::Configured | State::Customised | State::Disabled | State::Unverified
+        )
+    }
+}
+
+/// One file's share of a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Piece {
+    Current,
+    Stale,
+    Outdated,
+    Missing,
+}
+
 pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit> {
     let ctx = Context::new(sys, args.project.as_deref())?;
     let global = if args.global { " --global" } else { "" };
     let mut problems: Vec<Problem> = Vec::new();
     let mut lines: Vec<(bool, String)> = Vec::new();
+    lines.push((true, ctx.project_line()));
 
     let key = match auth::resolve_key(sys, &ctx.paths) {
         Ok(Some(found)) => {
@@ -50,101 +111,153 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
             None
         }
     };
+    // Without a key here (a CI check), the files are held to the key the record says
+    // codeloop wrote last.
+    let want = key
+        .as_ref()
+        .map(|(k, _)| fingerprint(k.expose()))
+        .or_else(|| ctx.record.key.clone());
     let key_text = key
         .as_ref()
         .map_or(PLACEHOLDER, |(k, _)| k.expose())
         .to_owned();
 
-    let targets: Vec<Target> = ctx
-        .detections
-        .iter()
-        .filter(|d| d.found())
-        .map(|d| d.target)
-        .collect();
-    let opts = common::options(sys, &ctx.paths, args.global, false);
-    let plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
-    // Committed project files may hold the key or refer to the variable: either is fine.
-    let with_reference = common::forward_plan(
-        sys,
-        &ctx,
-        &targets,
-        &key_text,
-        &crate::plan::Options {
-            shell_env: true,
-            ..opts.clone()
-        },
-    );
-    let configured_by_reference = |target: Target| {
-        with_reference
-            .targets
-            .iter()
-            .any(|t| t.target == target && t.errors.is_empty() && !t.has_changes())
+    let scope = (!args.global).then(|| ctx.project_key());
+    let set_up = set_up_targets(&ctx, scope.as_deref(), sys.os);
+    let opts = crate::plan::Options {
+        shell_env: ctx
+            .record
+            .changes()
+            .any(|(_, c)| c.project == scope && c.refers_to_env()),
+        ..common::options(sys, &ctx.paths, args.global, false)
     };
-    let mut states = Vec::new();
+    let plan = common::forward_plan(sys, &ctx, &set_up, &key_text, &opts);
+    let mut states: Vec<(Target, State)> = Vec::new();
     for t in &plan.targets {
         let fix = format!("codeloop init --only {}{global}", t.target.name());
-        let state = if !t.errors.is_empty() {
-            for e in &t.errors {
-                problems.push(Problem {
-                    problem: e.message.clone(),
-                    fix: format!("fix the file, then {fix}"),
-                });
+        let (state, detail) = assess(t, want.as_deref());
+        match state {
+            State::Error => {
+                for e in &t.errors {
+                    problems.push(Problem {
+                        problem: e.message.clone(),
+                        fix: format!("fix the file, then {fix}"),
+                    });
+                }
             }
-            "error"
-        } else if !t.has_changes() || configured_by_reference(t.target) {
-            "configured"
-        } else if key.is_some() && present(t) {
-            problems.push(Problem {
+            State::Stale => problems.push(Problem {
+                problem: format!("{} holds another (stale) key in {detail}", t.target.label()),
+                fix: fix.clone(),
+            }),
+            State::Partly => problems.push(Problem {
                 problem: format!(
-                    "{} is configured with another (stale) key or an old layout",
+                    "{} is partly configured: {detail} lacks codeloop's part",
                     t.target.label()
                 ),
                 fix: fix.clone(),
-            });
-            "stale"
-        } else if key.is_none() && present(t) {
-            "configured-unverified"
-        } else {
-            problems.push(Problem {
-                problem: format!("{} is not configured", t.target.label()),
+            }),
+            State::Outdated => problems.push(Problem {
+                problem: format!(
+                    "{} is set up in an older shape in {detail}",
+                    t.target.label()
+                ),
                 fix: fix.clone(),
-            });
-            "not-configured"
-        };
+            }),
+            State::Missing => problems.push(Problem {
+                problem: format!(
+                    "{} was set up by codeloop, but its configuration is gone from {detail}",
+                    t.target.label()
+                ),
+                fix: fix.clone(),
+            }),
+            _ => {}
+        }
         let word = match state {
-            "configured" => "configured with the current key",
-            "configured-unverified" => "configured (no key to compare with)",
-            "stale" => "configured with a stale key",
-            "error" => "cannot be read",
-            _ => "not configured",
+            State::Configured => "configured with the current key".to_owned(),
+            State::Customised => {
+                "configured with the current key (your own command kept)".to_owned()
+            }
+            State::Disabled => {
+                format!("configured with the current key, but you disabled it in {detail}")
+            }
+            State::Unverified => "configured (no key to compare with)".to_owned(),
+            State::Stale => "configured with a stale key".to_owned(),
+            State::Partly => "partly configured".to_owned(),
+            State::Outdated => "configured in an older shape".to_owned(),
+            State::Missing => "set up, but gone".to_owned(),
+            State::Error => "cannot be read".to_owned(),
         };
-        lines.push((
-            matches!(state, "configured" | "configured-unverified"),
-            format!("{}: {word}", t.target.label()),
-        ));
+        lines.push((state.healthy(), format!("{}: {word}", t.target.label())));
         states.push((t.target, state));
     }
-
-    // Key files in the project that git would pick up.
-    let ignored = ctx.project.in_git.then(|| {
-        plan.guard
-            .as_ref()
-            .is_none_or(|g| g.status() == Status::Unchanged)
-    });
-    match ignored {
-        Some(true) => lines.push((true, "key files in this project are git-ignored".into())),
-        Some(false) => problems.push(Problem {
-            problem: "files in this project that hold your key are not git-ignored".into(),
-            fix: format!("codeloop init{global}"),
-        }),
-        None => {}
-    }
-    for w in &plan.warnings {
+    let available: Vec<Target> = ctx
+        .detections
+        .iter()
+        .filter(|d| d.found() && !set_up.contains(&d.target))
+        .map(|d| d.target)
+        .collect();
+    if set_up.is_empty() {
         problems.push(Problem {
-            problem: w.clone(),
-            fix: "git rm --cached <file> && git commit".into(),
+            problem: if args.global {
+                "codeloop has set up nothing in your user-level configs".into()
+            } else {
+                "codeloop has set up nothing for this project".into()
+            },
+            fix: format!("codeloop init{global}"),
         });
     }
+    if !available.is_empty() {
+        let names: Vec<&str> = available.iter().map(|t| t.label()).collect();
+        lines.push((
+            true,
+            format!(
+                "available, not set up: {} (`codeloop init --only NAME` adds one)",
+                names.join(", ")
+            ),
+        ));
+    }
+
+    // Only files that hold the key count: one that refers to the variable is fine.
+    let key_files: Vec<(String, bool)> = plan
+        .edits()
+        .filter(|e| e.secret && e.before.is_some() && e.path.starts_with(&ctx.paths.project))
+        .map(|e| {
+            (
+                e.path
+                    .strip_prefix(&ctx.paths.project)
+                    .map(|r| r.to_string_lossy().replace('\\', "/"))
+                    .unwrap_or_default(),
+                true,
+            )
+        })
+        .collect();
+    let git_ok = if ctx.project.in_git && !key_files.is_empty() {
+        let rels: Vec<String> = key_files.iter().map(|(r, _)| r.clone()).collect();
+        let (ignored, tracked) = common::git_exposure(sys, &ctx, &rels);
+        let mut ok = true;
+        for rel in rels.iter().filter(|r| !ignored.contains(r)) {
+            ok = false;
+            problems.push(Problem {
+                problem: format!("{rel} holds your key and is not git-ignored"),
+                fix: format!("codeloop init{global}"),
+            });
+        }
+        for rel in tracked {
+            ok = false;
+            problems.push(Problem {
+                problem: format!(
+                    "{rel} holds your key and git tracks it, so a commit would publish the key"
+                ),
+                fix: format!("git rm --cached {rel} && git commit"),
+            });
+        }
+        if ok {
+            lines.push((true, "key files in this project are git-ignored".into()));
+        }
+        Some(ok)
+    } else {
+        None
+    };
 
     let npx = sys.which("npx");
     let node = sys.which("node");
@@ -160,7 +273,7 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
         }),
     }
     if sys.os == Os::Windows
-        && !targets.contains(&Target::WindowsEnv)
+        && !set_up.contains(&Target::WindowsEnv)
         && let Ok(current) = sys.user_env.get(auth::ENV_VAR)
     {
         lines.push((
@@ -180,16 +293,20 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
             "healthy": healthy,
             "project": ctx.paths.project.to_string_lossy(),
             "key": report::key(&ctx.paths, key.as_ref()),
-            "targets": report::targets(&ctx.detections, &targets, Some(&plan))
+            "targets": report::targets(&ctx.detections, &set_up, Some(&plan))
                 .into_iter()
                 .map(|mut t| {
                     let name = t["name"].as_str().unwrap_or_default().to_owned();
-                    let state = states.iter().find(|(tt, _)| tt.name() == name).map_or("not-detected", |(_, s)| *s);
+                    let state = match states.iter().find(|(tt, _)| tt.name() == name) {
+                        Some((_, s)) => s.word(),
+                        None if t["detected"] == Value::Bool(true) => "available",
+                        None => "not-detected",
+                    };
                     t["state"] = state.into();
                     t
                 })
                 .collect::<Vec<Value>>(),
-            "gitIgnored": ignored,
+            "gitIgnored": git_ok,
             "npx": npx.map(|p| p.to_string_lossy().into_owned()),
             "node": node.map(|p| p.to_string_lossy().into_owned()),
             "problems": problems.iter().map(|p| json!({"problem": p.problem, "fix": p.fix})).collect::<Vec<_>>(),
@@ -223,8 +340,158 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
     Ok(if healthy { Exit::Ok } else { Exit::Failed })
 }
 
-/// Whether any of the target's files already holds something of codeloop's.
-fn present(t: &plan::TargetPlan) -> bool {
-    t.edits.iter().any(|e| e.op.present(e.before.as_deref()))
-        || t.env_edits.iter().any(|e| e.before.is_some())
+/// The targets codeloop set up in this scope: for a project, its own changes and the
+/// user-level pieces a project run sets up (shells, user-only clients, the Windows
+/// user environment); for `--global` (`project` is `None`), the user-level ones.
+pub fn set_up_targets(ctx: &Context, project: Option<&str>, os: Os) -> Vec<Target> {
+    let mut out: BTreeSet<Target> = BTreeSet::new();
+    for (_, c) in ctx.record.changes() {
+        let mine = match (project, c.project.as_deref()) {
+            (Some(p), Some(q)) => p == q,
+            (_, None) => {
+                project.is_none()
+                    || c.targets
+                        .iter()
+                        .all(|t| Target::from_name(t).is_some_and(|t| !t.has_project_scope()))
+            }
+            (None, Some(_)) => false,
+        };
+        if mine {
+            out.extend(c.targets.iter().filter_map(|t| Target::from_name(t)));
+        }
+    }
+    if os == Os::Windows && !ctx.record.registry.is_empty() {
+        out.insert(Target::WindowsEnv);
+    }
+    out.into_iter().collect()
+}
+
+/// A target's state from its planned edits: how each file's share compares with what
+/// codeloop would write (`want`: the fingerprint of the key the files should hold),
+/// and a detail naming the files concerned.
+fn assess(t: &TargetPlan, want: Option<&str>) -> (State, String) {
+    if !t.errors.is_empty() {
+        return (State::Error, String::new());
+    }
+    let mut pieces: Vec<(Piece, String)> = t
+        .edits
+        .iter()
+        .map(|e| (piece(e, want), e.display.clone()))
+        .collect();
+    for e in &t.env_edits {
+        let state = match (&e.before, want) {
+            (None, _) => Piece::Missing,
+            (Some(v), Some(fp)) if fingerprint(v) == fp => Piece::Current,
+            (Some(_), None) => Piece::Current,
+            (Some(_), _) => Piece::Stale,
+        };
+        pieces.push((state, format!("HKCU\\Environment\\{}", e.name)));
+    }
+    let names = |p: Piece| {
+        pieces
+            .iter()
+            .filter(|(s, _)| *s == p)
+            .map(|(_, d)| d.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let any = |p: Piece| pieces.iter().any(|(s, _)| *s == p);
+    if any(Piece::Stale) {
+        return (State::Stale, names(Piece::Stale));
+    }
+    if any(Piece::Missing) {
+        return if pieces.iter().all(|(s, _)| *s == Piece::Missing) {
+            (State::Missing, names(Piece::Missing))
+        } else {
+            (State::Partly, names(Piece::Missing))
+        };
+    }
+    if any(Piece::Outdated) {
+        return (State::Outdated, names(Piece::Outdated));
+    }
+    if want.is_none() {
+        return (State::Unverified, String::new());
+    }
+    let notes: Vec<(&FileEdit, Note)> = t
+        .edits
+        .iter()
+        .filter_map(|e| match (&e.op, e.before.as_deref()) {
+            (Op::Entry(spec), Some(text)) => Some((e, spec, text)),
+            _ => None,
+        })
+        .flat_map(|(e, spec, text)| {
+            entry::merge(Some(text), spec, None)
+                .map(|m| m.notes)
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |n| (e, n))
+        })
+        .collect();
+    if let Some((e, _)) = notes.iter().find(|(_, n)| *n == Note::Disabled) {
+        return (State::Disabled, e.display.clone());
+    }
+    if notes.iter().any(|(_, n)| *n == Note::KeptCustomCommand) {
+        return (State::Customised, String::new());
+    }
+    (State::Configured, String::new())
+}
+
+/// One file's share of a target.
+fn piece(e: &FileEdit, want: Option<&str>) -> Piece {
+    if e.after.is_none() {
+        return Piece::Current;
+    }
+    let Some(text) = e.before.as_deref() else {
+        return Piece::Missing;
+    };
+    match &e.op {
+        Op::Entry(spec) => {
+            let Ok(Some(value)) = entry::get(spec.format, text, &spec.path) else {
+                return Piece::Missing;
+            };
+            match &spec.key {
+                KeyHolder::Value {
+                    path, secret: true, ..
+                } => match pointer(&value, path).and_then(Value::as_str) {
+                    // The key is right: what differs is codeloop's own shape.
+                    Some(k) if want == Some(fingerprint(k).as_str()) => Piece::Outdated,
+                    Some(k) if auth::ApiKey::parse(k).is_ok() => {
+                        if want.is_none() {
+                            Piece::Current
+                        } else {
+                            Piece::Stale
+                        }
+                    }
+                    _ => Piece::Outdated,
+                },
+                _ => Piece::Outdated,
+            }
+        }
+        Op::Block { markers, .. } => match block::find(text, *markers) {
+            Ok(Some(_)) => Piece::Outdated,
+            _ => Piece::Missing,
+        },
+        Op::Owned { .. } => match key_in(text) {
+            Some(k) if want == Some(fingerprint(k).as_str()) => Piece::Outdated,
+            Some(_) if want.is_none() => Piece::Current,
+            Some(_) => Piece::Stale,
+            None => Piece::Outdated,
+        },
+        Op::ArrayItem { .. } => Piece::Missing,
+        Op::Gitignore { .. } | Op::Reverse(_) => Piece::Current,
+    }
+}
+
+fn pointer<'v>(value: &'v Value, path: &[String]) -> Option<&'v Value> {
+    path.iter().try_fold(value, |v, k| v.as_object()?.get(k))
+}
+
+/// The first CodeLoop key in `text` (an env file codeloop owns).
+fn key_in(text: &str) -> Option<&str> {
+    let at = text.find(auth::PREFIX)?;
+    let rest = &text[at..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(rest.len());
+    Some(&rest[..end])
 }

@@ -1,16 +1,19 @@
-//! `codeloop init`: detect, resolve the key, plan, preview, confirm, apply, report.
+//! `codeloop init`: detect, resolve the key, plan against the record, preview,
+//! confirm, apply (which records), report.
 
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
 use serde_json::json;
 
-use super::common::{self, Context};
-use crate::apply;
+use super::common::{self, Answer, Context};
+use crate::apply::{self, RecordNotes};
 use crate::auth::{self, ApiKey, KeySource, PLACEHOLDER};
-use crate::cli::{InitArgs, Scope, Writing};
+use crate::cli::InitArgs;
 use crate::detect::Detection;
 use crate::plan::Plan;
+use crate::record;
 use crate::render::{self, YELLOW};
 use crate::report;
 use crate::sys::Sys;
@@ -26,14 +29,7 @@ pub fn run(
     if args.json {
         // One document, whatever happens: errors go into it too.
         let mut doc = serde_json::Map::new();
-        let result = run_inner(
-            args,
-            sys,
-            &mut io::sink(),
-            &mut io::sink(),
-            Some(&mut doc),
-            None,
-        );
+        let result = run_inner(args, sys, &mut io::sink(), &mut io::sink(), Some(&mut doc));
         let exit = match &result {
             Ok(exit) => *exit,
             Err(e) => {
@@ -54,55 +50,151 @@ pub fn run(
         )?;
         return Ok(exit);
     }
-    run_inner(args, sys, out, err, None, None)
+    run_inner(args, sys, out, err, None)
 }
 
-/// After `codeloop auth --rotate` saved `key`: plans `init` again with it, in the
-/// project and then in the user-level configs, for every target that already holds
-/// something of codeloop's (detected or not), so no configured file keeps the old
-/// key. Shows the diffs; applies with `yes` or on confirmation.
+/// After `codeloop auth --rotate` saved `key`: every file the record lists as holding
+/// codeloop's key — in every recorded project and in the user-level configs — moves to
+/// it, previewed as one plan and applied on one confirmation (or `yes`). `project` is
+/// where the command runs; a recorded project whose directory is gone is dropped from
+/// the record with a note.
 pub fn rekey(
     sys: &mut Sys,
     key: &(ApiKey, KeySource),
-    project: Option<&std::path::Path>,
+    project: Option<&Path>,
     yes: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Exit> {
-    let mut worst = Exit::Ok;
-    for global in [false, true] {
-        let args = InitArgs {
-            scope: Scope {
-                project: project.map(std::path::Path::to_path_buf),
-                global,
-                ..Scope::default()
-            },
-            writing: Writing {
-                yes,
-                ..Writing::default()
-            },
-            json: false,
-            check: false,
-            key_stdin: false,
-        };
-        let scope = if global {
-            "your user-level configs"
+    let here = Context::new(sys, project)?;
+    let mut scopes: Vec<(Option<PathBuf>, bool)> = vec![(None, true)];
+    let mut gone = Vec::new();
+    for dir in here.record.projects.keys() {
+        let dir = PathBuf::from(dir);
+        if dir.is_dir() {
+            scopes.push((Some(dir), false));
         } else {
-            "this project"
+            gone.push(record::key_of(&dir));
+        }
+    }
+    let key_text = key.0.expose().to_owned();
+    let mut plans: Vec<(Context, Plan)> = Vec::new();
+    for (dir, global) in scopes {
+        let ctx = Context::new(sys, dir.as_deref().or(project))?;
+        let scope_project = dir.as_ref().map(|d| record::key_of(d));
+        let targets: Vec<Target> = ctx
+            .record
+            .changes()
+            .filter(|(_, c)| c.project == scope_project)
+            .flat_map(|(_, c)| c.targets.iter().filter_map(|t| Target::from_name(t)))
+            .chain((global && !ctx.record.registry.is_empty()).then_some(Target::WindowsEnv))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let targets = common::choose(sys, &targets, &[], std::iter::empty())?;
+        if targets.is_empty() {
+            continue;
+        }
+        let opts = crate::plan::Options {
+            shell_env: ctx
+                .record
+                .changes()
+                .any(|(_, c)| c.project == scope_project && c.refers_to_env()),
+            ..common::options(sys, &ctx.paths, global, false)
         };
-        writeln!(out, "\nupdating {scope} to the new key:")?;
-        match run_inner(&args, sys, out, err, None, Some(key)) {
-            Ok(Exit::Ok) => {}
-            Ok(exit) => worst = exit,
-            Err(e) => {
-                let red = render::RED.bold();
-                let message = auth::mask_secrets(&format!("{e:#}")).into_owned();
-                writeln!(err, "{red}error:{red:#} {message}")?;
-                worst = Exit::Failed;
+        let plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
+        plans.push((ctx, plan));
+    }
+    for g in &gone {
+        writeln!(
+            out,
+            "{g} is gone; codeloop forgets it (nothing of it to update)"
+        )?;
+    }
+    let mut any_change = false;
+    let mut any_error = false;
+    for (ctx, plan) in &plans {
+        if plan.has_changes() || plan.has_errors() {
+            writeln!(out, "\n{}", ctx.project_line())?;
+            render::preview(plan, out, false)?;
+        }
+        any_change |= plan.has_changes();
+        if plan.has_errors() {
+            any_error = true;
+            common::report_errors(
+                err,
+                plan,
+                Some(&here.paths.display(&here.paths.config_json)),
+            )?;
+        }
+    }
+    if any_error {
+        return Ok(Exit::Failed);
+    }
+    if !any_change {
+        writeln!(
+            out,
+            "\nevery file codeloop set up already holds the new key; nothing to update"
+        )?;
+        forget(&here, &gone)?;
+        return Ok(Exit::Ok);
+    }
+    if !yes {
+        if !sys.interactive() {
+            bail!(
+                "the new key is saved, but the files above still hold the old one: run `codeloop auth --rotate --yes` or `codeloop init --yes` in each project to update them"
+            );
+        }
+        match common::confirm(sys, out, "update these files to the new key?")? {
+            Answer::Yes => {}
+            Answer::No => {
+                writeln!(
+                    out,
+                    "cancelled; your new key is saved, but no configuration file was changed"
+                )?;
+                return Ok(Exit::Ok);
+            }
+            Answer::Interrupted => {
+                writeln!(
+                    out,
+                    "cancelled; your new key is saved, but no configuration file was changed"
+                )?;
+                return Ok(Exit::Signal(2));
             }
         }
     }
-    Ok(worst)
+    let notes = RecordNotes {
+        key_fingerprint: Some(record::fingerprint(&key_text)),
+        forget_projects: gone,
+    };
+    for (ctx, plan) in &plans {
+        match apply::apply(plan, &ctx.paths, sys.user_env.as_mut(), &notes) {
+            Ok(written) => common::report_written(out, &written)?,
+            Err(e) => {
+                common::report_written(out, &e.written)?;
+                let red = render::RED.bold();
+                let message = auth::mask_secrets(&e.to_string()).into_owned();
+                writeln!(err, "{red}error:{red:#} {message}")?;
+                return Ok(e.signal.map_or(Exit::Failed, |s| Exit::Signal(s as u8)));
+            }
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+/// Drops projects whose directories are gone from the record.
+fn forget(ctx: &Context, gone: &[String]) -> Result<()> {
+    if gone.is_empty() {
+        return Ok(());
+    }
+    let notes = RecordNotes {
+        forget_projects: gone.to_vec(),
+        ..RecordNotes::default()
+    };
+    let mut user_env = crate::sys::user_env::MemoryUserEnv::default();
+    apply::apply(&Plan::default(), &ctx.paths, &mut user_env, &notes)
+        .map_err(|e| anyhow!("{e}"))?;
+    Ok(())
 }
 
 fn run_inner(
@@ -111,7 +203,6 @@ fn run_inner(
     out: &mut dyn Write,
     err: &mut dyn Write,
     mut doc: Option<&mut serde_json::Map<String, serde_json::Value>>,
-    preset: Option<&(ApiKey, KeySource)>,
 ) -> Result<Exit> {
     if let Some(doc) = doc.as_deref_mut() {
         doc.insert("command".into(), "init".into());
@@ -131,17 +222,17 @@ fn run_inner(
         .iter()
         .filter(|d| d.chosen_by_default())
         .map(|d| d.target);
-    let mut targets = if preset.is_some() {
-        // Re-keying: every target (of this OS) is a candidate; those holding nothing
-        // of ours are dropped below.
-        common::choose(sys, &[], &[], Target::ALL.iter().copied())?
-    } else {
-        common::choose(sys, &args.scope.only, &args.scope.skip, defaults)?
-    };
+    let mut targets = common::choose(sys, &args.scope.only, &args.scope.skip, defaults)?;
     let prompts =
         sys.interactive() && !(args.writing.yes || args.json || args.check || args.writing.dry_run);
-    if prompts && args.scope.only.is_empty() && preset.is_none() {
-        targets = select(sys, &ctx.detections, &targets, &args.scope.skip)?;
+    if prompts && args.scope.only.is_empty() {
+        match select(sys, &ctx.detections, &targets, &args.scope.skip)? {
+            Some(picked) => targets = picked,
+            None => {
+                writeln!(out, "cancelled; nothing was written")?;
+                return Ok(Exit::Signal(2));
+            }
+        }
     }
     if let Some(doc) = doc.as_deref_mut() {
         doc.insert(
@@ -153,51 +244,36 @@ fn run_inner(
             report::targets(&ctx.detections, &targets, None).into(),
         );
     }
-    if preset.is_none() {
-        report_detection(out, &ctx.detections, &targets, !args.scope.only.is_empty())?;
-    }
+    writeln!(out, "{}", ctx.project_line())?;
+    report_detection(out, &ctx.detections, &targets, !args.scope.only.is_empty())?;
     if targets.is_empty() {
         return Ok(Exit::Ok);
     }
 
-    let key = match preset {
-        Some(found) => Some(found.clone()),
-        None => {
-            let how = auth::Resolve {
-                key_stdin: args.key_stdin,
-                // Never prompt in a dry run, a check, --json or --yes.
-                interactive: prompts,
-            };
-            auth::resolve_key_with(sys, &ctx.paths, how, out, err)?
-        }
+    let how = auth::Resolve {
+        key_stdin: args.key_stdin,
+        // Never prompt in a dry run, a check, --json or --yes.
+        interactive: prompts,
     };
+    let key = auth::resolve_key_with(sys, &ctx.paths, how, out, err)?;
     if let Some(doc) = doc.as_deref_mut() {
         doc.insert("key".into(), report::key(&ctx.paths, key.as_ref()));
     }
-    let key_text = key_text(out, &ctx, key.as_ref(), args.writing.dry_run)?;
+    // The key pasted or signed in with just now is saved whatever happens next.
+    let saved_key = key.as_ref().and_then(|(_, source)| match source {
+        KeySource::SignIn(p) | KeySource::Pasted(p) => Some(ctx.paths.display(p)),
+        _ => None,
+    });
+    let key_text = key_text(out, &ctx, key.as_ref(), args.writing.dry_run || args.check)?;
 
     let opts = crate::plan::Options {
-        // Committed project files reference CODELOOP_API_KEY when this run sets it.
-        // (or already set it), so `--only vscode` later does not flip it back.
-        shell_env: targets
-            .iter()
-            .any(|t| t.is_shell() || *t == Target::WindowsEnv)
+        // Committed project files reference CODELOOP_API_KEY when this run sets it
+        // (or an earlier one did), so `--only vscode` later does not flip it back.
+        shell_env: targets.iter().any(|t| t.sets_env())
             || common::shell_env_configured(sys, &ctx.paths),
         ..common::options(sys, &ctx.paths, args.scope.global, false)
     };
-    let mut plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
-    if preset.is_some() {
-        targets.retain(|t| {
-            plan.targets
-                .iter()
-                .any(|tp| tp.target == *t && holds_codeloop(tp))
-        });
-        if targets.is_empty() {
-            writeln!(out, "nothing here holds a CodeLoop key; nothing to update")?;
-            return Ok(Exit::Ok);
-        }
-        plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
-    }
+    let plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
     if let Some(doc) = doc.as_deref_mut() {
         doc.insert(
             "targets".into(),
@@ -210,22 +286,35 @@ fn run_inner(
                 .map_or(serde_json::Value::Null, report::file_change),
         );
         doc.insert("warnings".into(), plan.warnings.clone().into());
+        doc.insert("notes".into(), notes_of(&plan).into());
     }
 
     writeln!(out)?;
     render::preview(&plan, out, args.writing.show_secrets)?;
+    for note in notes_of(&plan) {
+        writeln!(out, "note: {note}")?;
+    }
     for warning in &plan.warnings {
         writeln!(err, "{YELLOW}warning:{YELLOW:#} {warning}")?;
     }
 
     if plan.has_errors() {
-        common::report_errors(err, &plan)?;
+        common::report_errors(err, &plan, saved_key.as_deref())?;
         if doc.is_some() {
             bail!("{}", first_error(&plan));
         }
         return Ok(Exit::Failed);
     }
+    let record_notes = RecordNotes {
+        key_fingerprint: key.as_ref().map(|(k, _)| record::fingerprint(k.expose())),
+        ..RecordNotes::default()
+    };
     if !plan.has_changes() {
+        if plan.records() && !args.check && !args.writing.dry_run && key.is_some() {
+            // Already configured (by hand, or a record lost): now codeloop knows.
+            apply::apply(&plan, &ctx.paths, sys.user_env.as_mut(), &record_notes)
+                .map_err(|e| anyhow!("{}: {}", e.display, e.message))?;
+        }
         writeln!(out, "\neverything is already configured; nothing to change")?;
         return Ok(Exit::Ok);
     }
@@ -257,26 +346,31 @@ fn run_inner(
     if key.is_none() {
         bail!(no_key_message());
     }
-    if preset.is_some() && !args.writing.yes && !sys.interactive() {
-        bail!(
-            "the new key is saved, but these files still hold the old one: run `codeloop init --yes{}` to update them",
-            if args.scope.global { " --global" } else { "" }
-        );
-    }
     if !args.writing.yes {
         if args.json {
             bail!(
                 "--json never prompts: pass --yes to apply, or --dry-run or --check to only plan"
             );
         }
-        if !common::confirm(sys, out, "apply these changes?")? {
-            writeln!(out, "cancelled; nothing was written")?;
-            return Ok(Exit::Ok);
+        let answer = common::confirm(sys, out, "apply these changes?")?;
+        if answer != Answer::Yes {
+            match &saved_key {
+                Some(file) => writeln!(
+                    out,
+                    "cancelled; your key was saved to {file}, but no configuration file was changed"
+                )?,
+                None => writeln!(out, "cancelled; nothing was written")?,
+            }
+            return Ok(if answer == Answer::Interrupted {
+                Exit::Signal(2)
+            } else {
+                Exit::Ok
+            });
         }
     }
 
     let spinner = render::Spinner::start(sys.stderr_tty, "writing");
-    let result = apply::apply(&plan, &ctx.paths, sys.user_env.as_mut());
+    let result = apply::apply(&plan, &ctx.paths, sys.user_env.as_mut(), &record_notes);
     drop(spinner);
     match result {
         Ok(written) => {
@@ -293,31 +387,40 @@ fn run_inner(
                 let written: Vec<String> = e.written.iter().map(|w| w.display.clone()).collect();
                 doc.insert("written".into(), json!(written));
             }
-            Err(anyhow!(
-                "{}: {}; the files listed above were written, the rest were left as they were",
-                e.display,
-                e.message
-            ))
+            if let Some(signal) = e.signal {
+                let red = render::RED.bold();
+                writeln!(err, "{red}error:{red:#} {}", e.message)?;
+                return Ok(Exit::Signal(signal as u8));
+            }
+            let what = if e.written.is_empty() {
+                "nothing was written".to_owned()
+            } else {
+                "the files listed above were written, the rest were left as they were".to_owned()
+            };
+            Err(anyhow!("{}: {}; {what}", e.display, e.message))
         }
     }
+}
+
+/// Every note of the plan, as "file: note".
+fn notes_of(plan: &Plan) -> Vec<String> {
+    plan.targets
+        .iter()
+        .flat_map(|t| t.notes().map(|(file, n)| format!("{file}: {n}")))
+        .collect()
 }
 
 fn no_key_message() -> String {
     auth::no_key_message("codeloop init")
 }
 
-/// Whether any of the target's files already holds something of codeloop's.
-fn holds_codeloop(t: &crate::plan::TargetPlan) -> bool {
-    t.edits.iter().any(|e| e.op.present(e.before.as_deref()))
-        || t.env_edits.iter().any(|e| e.before.is_some())
-}
-
-/// The value written for the key: the key, or the placeholder in a key-less dry run.
+/// The value written for the key: the key, or the placeholder in a key-less dry run
+/// or check.
 fn key_text(
     out: &mut dyn Write,
     ctx: &Context,
     key: Option<&(ApiKey, KeySource)>,
-    dry_run: bool,
+    may_lack: bool,
 ) -> Result<String> {
     match key {
         Some((key, source)) => {
@@ -328,7 +431,7 @@ fn key_text(
             )?;
             Ok(key.expose().to_owned())
         }
-        None if dry_run => {
+        None if may_lack => {
             writeln!(
                 out,
                 "{YELLOW}no API key configured yet: the diffs show a placeholder where your key will go{YELLOW:#}"
@@ -353,12 +456,13 @@ fn first_error(plan: &Plan) -> String {
 }
 
 /// The multi-select of a person at a terminal: detected targets first, pre-selected.
+/// `None`: Ctrl-C.
 fn select(
     sys: &mut Sys,
     detections: &[Detection],
     defaults: &[Target],
     skip: &[Target],
-) -> Result<Vec<Target>> {
+) -> Result<Option<Vec<Target>>> {
     let mut order: Vec<&Detection> = detections
         .iter()
         .filter(|d| !skip.contains(&d.target))
@@ -381,14 +485,19 @@ fn select(
         .filter(|(_, d)| defaults.contains(&d.target))
         .map(|(i, _)| i)
         .collect();
-    let picked = sys
-        .select("configure which?", &labels, &chosen)
-        .map_err(|e| {
-            anyhow!("could not read your choice ({e}); pass --only LIST to choose without a prompt")
-        })?;
+    let picked = match sys.select("configure which?", &labels, &chosen) {
+        Ok(picked) => picked,
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(None),
+        Err(e) if crate::sys::is_escape(&e) => Vec::new(),
+        Err(e) => {
+            return Err(anyhow!(
+                "could not read your choice ({e}); pass --only LIST to choose without a prompt"
+            ));
+        }
+    };
     let mut targets: Vec<Target> = picked.into_iter().map(|i| order[i].target).collect();
     targets.sort();
-    Ok(targets)
+    Ok(Some(targets))
 }
 
 fn report_detection(

@@ -1,13 +1,14 @@
-//! `codeloop uninstall`: the reverse edits of every writer, previewed like `init`.
+//! `codeloop uninstall`: reverses what the record says codeloop did — in this project,
+//! in the user-level configs (`--global`) or everywhere (`--all`) — previewed like
+//! `init`. Nothing the record does not list is touched.
 
 use std::io::Write;
 
 use anyhow::{Result, anyhow};
 
-use super::common::{self, Context};
+use super::common::{self, Answer, Context, Reach};
 use crate::Exit;
-use crate::apply;
-use crate::auth;
+use crate::apply::{self, RecordNotes};
 use crate::cli::UninstallArgs;
 use crate::render;
 use crate::sys::Sys;
@@ -27,36 +28,77 @@ pub fn run(
         &args.scope.skip,
         Target::ALL.iter().copied(),
     )?;
-    // The key only decides whether the registry value is ours; a bad one is no reason
-    // to keep codeloop's files around.
-    let key = auth::resolve_key(sys, &ctx.paths).ok().flatten();
-    let opts = common::options(sys, &ctx.paths, args.scope.global, true);
-    let plan = common::reverse_plan(
-        sys,
-        &ctx,
-        &targets,
-        key.as_ref().map(|(k, _)| k.expose()),
-        &opts,
-    );
+    let reach = if args.all {
+        Reach::All
+    } else if args.scope.global {
+        Reach::Global
+    } else {
+        Reach::Project
+    };
+    if reach != Reach::All {
+        writeln!(out, "{}", ctx.project_line())?;
+    }
+    let (plan, notes) = common::reverse_plan(sys, &ctx, &targets, reach);
 
     render::preview_with(&plan, out, args.writing.show_secrets, true)?;
+    let kept: Vec<String> = plan
+        .targets
+        .iter()
+        .flat_map(|t| t.notes().map(|(file, n)| format!("{file}: {n}")))
+        .chain(notes)
+        .collect();
+    for note in &kept {
+        writeln!(out, "note: {note}")?;
+    }
     if plan.has_errors() {
-        common::report_errors(err, &plan)?;
+        common::report_errors(err, &plan, None)?;
         return Ok(Exit::Failed);
     }
     if !plan.has_changes() {
-        writeln!(out, "nothing of codeloop's found; nothing to remove")?;
+        if plan.records() && !args.writing.dry_run {
+            // Only the record changes (a target's share of a file others still use).
+            apply::apply(
+                &plan,
+                &ctx.paths,
+                sys.user_env.as_mut(),
+                &RecordNotes::default(),
+            )
+            .map_err(|e| anyhow!("{}: {}", e.display, e.message))?;
+        }
+        let what = match reach {
+            Reach::All => "on this machine",
+            Reach::Global => "in your user-level configs",
+            Reach::Project => "for this project",
+        };
+        writeln!(
+            out,
+            "codeloop has nothing recorded {what}; nothing to remove"
+        )?;
         return Ok(Exit::Ok);
     }
     if args.writing.dry_run {
         writeln!(out, "\ndry run: nothing was removed")?;
         return Ok(Exit::Ok);
     }
-    if !args.writing.yes && !common::confirm(sys, out, "remove these?")? {
-        writeln!(out, "cancelled; nothing was removed")?;
-        return Ok(Exit::Ok);
+    if !args.writing.yes {
+        match common::confirm(sys, out, "remove these?")? {
+            Answer::Yes => {}
+            answer => {
+                writeln!(out, "cancelled; nothing was removed")?;
+                return Ok(if answer == Answer::Interrupted {
+                    Exit::Signal(2)
+                } else {
+                    Exit::Ok
+                });
+            }
+        }
     }
-    let result = apply::apply(&plan, &ctx.paths, sys.user_env.as_mut());
+    let result = apply::apply(
+        &plan,
+        &ctx.paths,
+        sys.user_env.as_mut(),
+        &RecordNotes::default(),
+    );
     // `~/.codeloop` goes too once only our lock is left in it (config.json, the key
     // `codeloop auth` saved, stays until you delete it).
     apply::remove_codeloop_dir_if_unused(&ctx.paths);
@@ -67,15 +109,28 @@ pub fn run(
                 out,
                 "codeloop's entries, blocks and files are gone; restart your editors and shells to drop the server and CODELOOP_API_KEY"
             )?;
+            if reach == Reach::All {
+                writeln!(
+                    out,
+                    "this machine's key still works until you revoke it: revoke it on your CodeLoop dashboard (API keys), and delete {} if you no longer need it here",
+                    ctx.paths.display(&ctx.paths.config_json)
+                )?;
+            }
             Ok(Exit::Ok)
         }
         Err(e) => {
             common::report_written(out, &e.written)?;
-            Err(anyhow!(
-                "{}: {}; the files listed above were changed, the rest were left as they were",
-                e.display,
-                e.message
-            ))
+            if let Some(signal) = e.signal {
+                let red = render::RED.bold();
+                writeln!(err, "{red}error:{red:#} {}", e.message)?;
+                return Ok(Exit::Signal(signal as u8));
+            }
+            let what = if e.written.is_empty() {
+                "nothing was changed"
+            } else {
+                "the files listed above were changed, the rest were left as they were"
+            };
+            Err(anyhow!("{}: {}; {what}", e.display, e.message))
         }
     }
 }

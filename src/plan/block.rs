@@ -17,6 +17,19 @@ pub const HASH: Markers = Markers {
     end: "# <<< codeloop <<<",
 };
 
+/// PowerShell users expect regions.
+pub const REGION: Markers = Markers {
+    begin: "#region codeloop",
+    end: "#endregion codeloop",
+};
+
+impl Markers {
+    /// The known markers that begin with `begin` (as the record names them).
+    pub fn known(begin: &str) -> Option<Markers> {
+        [HASH, REGION].into_iter().find(|m| m.begin == begin)
+    }
+}
+
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum BlockError {
     #[error(

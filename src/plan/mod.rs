@@ -1,28 +1,42 @@
 //! The plan: for each target, every file it needs changed, as (before, after) text,
-//! plus the operation that produced it so `apply` can re-plan a file that changed on
-//! disk in the meantime. Building a plan reads files but never writes; the editors in
-//! the submodules are pure functions of text.
+//! with the operation that produced it (so `apply` can plan again on a file that
+//! changed on disk meanwhile) and what the record will say about the file afterwards.
+//! Building a plan reads files and the record but never writes; the editors in the
+//! submodules are pure functions of text.
 
 pub mod block;
+pub mod entry;
 pub mod json;
 pub mod jsonc;
 pub mod shell;
 pub mod toml;
 pub mod user_env;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
+pub use crate::fsx::{Encoding, read_text};
 use crate::paths::Paths;
+use crate::record::{
+    self, Change, ChangeId, ChangeKind, FileRecord, Format, Record, RegistryRecord,
+};
 use crate::sys::user_env::{RegValue, UserEnv};
 use crate::target::Target;
+use entry::{EntrySpec, KeyHolder, Note};
+
+pub const SERVER_NAME: &str = "codeloop";
+/// Claude Code's permission rule that pre-approves every tool of our server.
+pub const CLAUDE_PERMISSION: &str = "mcp__codeloop";
+/// The package every client starts.
+pub const SERVER_PACKAGE: &str = "codeloop-mcp-server";
 
 /// The MCP server entry every editor gets, with `key` as its API key.
 pub fn server_entry(key: &str) -> Value {
     json!({
         "command": "npx",
-        "args": ["-y", "codeloop-mcp-server"],
+        "args": ["-y", SERVER_PACKAGE],
         "env": { "CODELOOP_API_KEY": key }
     })
 }
@@ -32,26 +46,31 @@ pub fn server_entry(key: &str) -> Value {
 pub fn server_entry_windows(key: &str) -> Value {
     json!({
         "command": "cmd",
-        "args": ["/c", "npx", "-y", "codeloop-mcp-server"],
+        "args": ["/c", "npx", "-y", SERVER_PACKAGE],
         "env": { "CODELOOP_API_KEY": key }
     })
 }
 
-pub const SERVER_NAME: &str = "codeloop";
-/// Claude Code's permission rule that pre-approves every tool of our server.
-pub const CLAUDE_PERMISSION: &str = "mcp__codeloop";
+/// What a run reverses in one file (`codeloop uninstall`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reverse {
+    /// Changes to undo: every target relying on them is being uninstalled.
+    pub undo: Vec<ChangeId>,
+    /// Changes that stay (others still rely on them) but lose these targets.
+    pub detach: Vec<(ChangeId, BTreeSet<String>)>,
+    /// `.gitignore` lines to take out of codeloop's block (their files are gone).
+    pub gitignore_lines: Vec<String>,
+}
 
 /// How a file is edited; `apply` runs it again if the file changed after the preview.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
-    /// Put `value` at `path` in a JSONC file.
-    JsonSet { path: Vec<String>, value: Value },
-    /// Put the table `value` at `path` in a TOML file (Codex's `config.toml`).
-    TomlSet { path: Vec<String>, value: Value },
+    /// Merge codeloop's MCP server entry into a JSONC or TOML file.
+    Entry(EntrySpec),
     /// Make the array at `path` in a JSONC file contain `item`.
-    JsonArrayItem { path: Vec<String>, item: String },
-    /// Make `.gitignore`'s codeloop block list `patterns` (merged with what it lists).
-    Gitignore { patterns: Vec<String> },
+    ArrayItem { path: Vec<String>, item: String },
+    /// Make `.gitignore`'s codeloop block list `lines` (merged with what it lists).
+    Gitignore { lines: Vec<String> },
     /// Make a line-based file hold one marker block with `body`.
     Block {
         markers: block::Markers,
@@ -59,17 +78,8 @@ pub enum Op {
     },
     /// A file codeloop owns outright (the env files): exactly `contents`.
     Owned { contents: String },
-    /// The reverse of the inner edit (`codeloop uninstall`).
-    Undo(Box<Op>),
-}
-
-/// What a reverse edit does to a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
-    Keep,
-    Write(String),
-    /// The file only ever held what codeloop put there.
-    Delete,
+    /// Undo what the record says codeloop did here (`codeloop uninstall`).
+    Reverse(Reverse),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,163 +90,261 @@ pub enum EditError {
     Block(#[from] block::BlockError),
     #[error(transparent)]
     Toml(#[from] toml::TomlError),
+    #[error(" {0}")]
+    Shape(String),
+}
+
+/// The result of planning one op on one file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planned {
+    /// The text to write; `None` when nothing changes.
+    pub after: Option<String>,
+    /// Delete the file instead (it only held what codeloop put there).
+    pub remove_file: bool,
+    /// The file's recorded changes afterwards (all of them, not only this op's).
+    pub changes: Vec<Change>,
+    /// What the person should know (a custom command kept, a disabled server, a
+    /// field the user changed that uninstall leaves alone).
+    pub notes: Vec<String>,
+}
+
+/// Whose change a forward op makes: the targets relying on it and the project.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Owner {
+    pub targets: BTreeSet<String>,
+    pub project: Option<String>,
 }
 
 impl Op {
-    /// The new text for `current` (`None` = file absent), or `None` when nothing changes.
-    pub fn plan(&self, current: Option<&str>) -> Result<Option<String>, EditError> {
+    /// Plans this op on `current` (`None`: the file is absent), given what the record
+    /// says about the file (`prior`). `backup` reads a kept original by its name.
+    pub fn plan(
+        &self,
+        current: Option<&str>,
+        prior: Option<&FileRecord>,
+        owner: &Owner,
+        backup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Planned, EditError> {
+        let prior_changes = prior.map_or(&[][..], |p| p.changes.as_slice());
+        let forward = |after: Option<String>, kind: ChangeKind, notes: Vec<String>| Planned {
+            after,
+            remove_file: false,
+            changes: upsert(prior_changes, kind, owner),
+            notes,
+        };
+        let prior_kind = |id: &ChangeId| prior.and_then(|p| p.change(id)).map(|c| &c.kind);
         Ok(match self {
-            Op::JsonSet { path, value } => {
-                let path: Vec<&str> = path.iter().map(String::as_str).collect();
-                json::set(current, &path, value)?.map(|e| e.text)
+            Op::Entry(spec) => {
+                let id = ChangeId::Entry(spec.path.clone());
+                let merged = entry::merge(current, spec, prior_kind(&id))?;
+                let notes = merged
+                    .notes
+                    .iter()
+                    .map(|n| match n {
+                        Note::KeptCustomCommand => format!(
+                            "kept your custom command in `{}` (only the key is codeloop's to update)",
+                            spec.path.join(".")
+                        ),
+                        Note::Disabled => format!(
+                            "`{}` is disabled; codeloop leaves it that way (enable it in the client to use CodeLoop)",
+                            spec.path.join(".")
+                        ),
+                    })
+                    .collect();
+                forward(merged.text, merged.change, notes)
             }
-            Op::TomlSet { path, value } => {
-                let path: Vec<&str> = path.iter().map(String::as_str).collect();
-                toml::set(current, &path, value)?
+            Op::ArrayItem { path, item } => {
+                let p: Vec<&str> = path.iter().map(String::as_str).collect();
+                let id = ChangeId::ArrayItem(path.clone(), item.clone());
+                let (prior_added, prior_created) = match prior_kind(&id) {
+                    Some(ChangeKind::ArrayItem {
+                        added,
+                        created_containers,
+                        ..
+                    }) => (Some(*added), *created_containers),
+                    _ => (None, 0),
+                };
+                let edited = json::ensure_in_array(current, &p, item)?;
+                let (added, created) = match &edited {
+                    Some(e) => (true, e.created.max(prior_created)),
+                    // Already there: the user's own, unless codeloop added it.
+                    None => (prior_added.unwrap_or(false), prior_created),
+                };
+                let kind = ChangeKind::ArrayItem {
+                    path: path.clone(),
+                    item: item.clone(),
+                    added,
+                    created_containers: created,
+                };
+                forward(edited.map(|e| e.text), kind, Vec::new())
             }
-            Op::JsonArrayItem { path, item } => {
-                let path: Vec<&str> = path.iter().map(String::as_str).collect();
-                json::ensure_in_array(current, &path, item)?.map(|e| e.text)
+            Op::Gitignore { lines } => {
+                let mut recorded: Vec<String> = match prior_kind(&ChangeId::Gitignore) {
+                    Some(ChangeKind::Gitignore { lines }) => lines.clone(),
+                    _ => Vec::new(),
+                };
+                for l in lines {
+                    if !recorded.contains(l) {
+                        recorded.push(l.clone());
+                    }
+                }
+                let after = gitignore(current, lines)?;
+                forward(after, ChangeKind::Gitignore { lines: recorded }, Vec::new())
             }
-            Op::Gitignore { patterns } => gitignore(current, patterns)?,
-            Op::Block { markers, body } => block::upsert(current, *markers, body)?,
-            Op::Owned { contents } => {
-                (current != Some(contents.as_str())).then(|| contents.clone())
-            }
-            Op::Undo(inner) => match inner.undo(current, None)? {
-                Change::Keep => None,
-                Change::Write(text) => Some(text),
-                Change::Delete => Some(String::new()),
-            },
+            Op::Block { markers, body } => forward(
+                block::upsert(current, *markers, body)?,
+                ChangeKind::Block {
+                    begin: markers.begin.to_owned(),
+                    end: markers.end.to_owned(),
+                },
+                Vec::new(),
+            ),
+            Op::Owned { contents } => forward(
+                (current != Some(contents.as_str())).then(|| contents.clone()),
+                ChangeKind::Owned,
+                Vec::new(),
+            ),
+            Op::Reverse(reverse) => reverse_file(current, prior, reverse, backup)?,
         })
     }
+}
 
-    /// The reverse edit: remove exactly what this edit adds. `backup` is the file as it
-    /// was before codeloop first changed it (`<file>.codeloop.bak`), when there is one:
-    /// among the ways to prune containers that became empty, the one that gives back
-    /// those bytes wins. Without a backup, emptied containers on the path are pruned,
-    /// and a file left with nothing in it was codeloop's and is deleted.
-    pub fn undo(&self, current: Option<&str>, backup: Option<&str>) -> Result<Change, EditError> {
-        let Some(text) = current else {
-            return Ok(Change::Keep);
-        };
-        match self {
-            Op::JsonSet { path, .. } => {
-                let path: Vec<&str> = path.iter().map(String::as_str).collect();
-                let candidates = (0..=path.len())
-                    .map(|prune| json::remove(text, &path, prune))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(pick_undo(candidates, path.len() - 1, backup))
+/// `changes` with `kind` put in place of the change with its identity (or added),
+/// owned by `owner` as well as by whoever owned it already.
+fn upsert(changes: &[Change], kind: ChangeKind, owner: &Owner) -> Vec<Change> {
+    let id = kind.id();
+    let mut out: Vec<Change> = changes.to_vec();
+    match out.iter_mut().find(|c| c.kind.id() == id) {
+        Some(c) => {
+            c.targets.extend(owner.targets.iter().cloned());
+            if owner.project.is_some() {
+                c.project.clone_from(&owner.project);
             }
-            Op::TomlSet { path, .. } => {
-                let path: Vec<&str> = path.iter().map(String::as_str).collect();
-                let candidates = toml::remove(text, &path)?;
-                if candidates.is_empty() {
-                    return Ok(Change::Keep);
-                }
-                Ok(pick_undo(
-                    candidates.into_iter().map(Some).collect(),
-                    0,
-                    backup,
-                ))
+            c.kind = kind;
+        }
+        None => out.push(Change {
+            targets: owner.targets.clone(),
+            project: owner.project.clone(),
+            kind,
+        }),
+    }
+    out
+}
+
+/// The reverse edit of one file from its record: when every change goes and nobody
+/// else has written the file since codeloop first did, its original bytes come back
+/// whole (or a file codeloop created is deleted); otherwise each change is undone
+/// structurally, keeping whatever the user changed since.
+fn reverse_file(
+    current: Option<&str>,
+    prior: Option<&FileRecord>,
+    reverse: &Reverse,
+    backup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Planned, EditError> {
+    let Some(prior) = prior else {
+        return Ok(Planned {
+            after: None,
+            remove_file: false,
+            changes: Vec::new(),
+            notes: Vec::new(),
+        });
+    };
+    let mut changes: Vec<Change> = Vec::new();
+    for c in &prior.changes {
+        let id = c.kind.id();
+        if reverse.undo.contains(&id) {
+            continue;
+        }
+        let mut c = c.clone();
+        if let Some((_, targets)) = reverse.detach.iter().find(|(d, _)| *d == id) {
+            c.targets.retain(|t| !targets.contains(t));
+        }
+        if let ChangeKind::Gitignore { lines } = &mut c.kind {
+            lines.retain(|l| !reverse.gitignore_lines.contains(l));
+            if lines.is_empty() {
+                continue;
             }
-            Op::JsonArrayItem { path, item } => {
-                let path: Vec<&str> = path.iter().map(String::as_str).collect();
-                let candidates = (0..=path.len() + 1)
-                    .map(|prune| json::remove_from_array(text, &path, item, prune))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(pick_undo(candidates, path.len(), backup))
+        }
+        changes.push(c);
+    }
+    let unchanged = |after: Option<String>, remove_file: bool, notes: Vec<String>| Planned {
+        after,
+        remove_file,
+        changes: changes.clone(),
+        notes,
+    };
+    let Some(text) = current else {
+        return Ok(unchanged(None, false, Vec::new()));
+    };
+    // Whole-file: codeloop's changes are all going, and the file is exactly what
+    // codeloop last wrote, so nobody else has anything in it to keep.
+    if changes.is_empty()
+        && prior.pristine
+        && prior.written.as_deref() == Some(crate::fsx::content_hash(text.as_bytes()).as_str())
+    {
+        if prior.created {
+            return Ok(unchanged(Some(String::new()), true, Vec::new()));
+        }
+        if let Some(original) = prior.backup.as_deref().and_then(backup) {
+            let after = (original != text).then_some(original);
+            return Ok(unchanged(after, false, Vec::new()));
+        }
+    }
+    let mut out = text.to_owned();
+    let mut notes = Vec::new();
+    for c in &prior.changes {
+        let id = c.kind.id();
+        let partial_gitignore =
+            matches!(c.kind, ChangeKind::Gitignore { .. }) && !reverse.gitignore_lines.is_empty();
+        if !reverse.undo.contains(&id) && !partial_gitignore {
+            continue;
+        }
+        let next = match &c.kind {
+            ChangeKind::Entry { .. } => {
+                let (next, kept) = entry::unmerge(&out, &c.kind)?;
+                notes.extend(kept.into_iter().map(|k| format!("kept {}", k.what)));
+                next
             }
-            Op::Block { markers, .. } => {
-                let Some(out) = block::remove(text, *markers)? else {
-                    return Ok(Change::Keep);
-                };
-                Ok(empty_means_ours(out, backup))
+            ChangeKind::ArrayItem {
+                path,
+                item,
+                added: true,
+                created_containers,
+            } => {
+                let p: Vec<&str> = path.iter().map(String::as_str).collect();
+                json::remove_from_array(&out, &p, item, *created_containers)?
             }
-            Op::Gitignore { patterns } => {
-                let Some(body) = block::body(text, block::HASH)? else {
-                    return Ok(Change::Keep);
-                };
-                let kept: Vec<String> = body
-                    .iter()
-                    .filter(|l| {
-                        !l.starts_with('#') && !l.trim().is_empty() && !patterns.contains(l)
-                    })
-                    .cloned()
-                    .collect();
-                let out = if kept.is_empty() {
-                    block::remove(text, block::HASH)?
+            ChangeKind::ArrayItem { .. } => None,
+            ChangeKind::Block { begin, .. } => match block::Markers::known(begin) {
+                Some(m) => block::remove(&out, m)?,
+                None => None,
+            },
+            ChangeKind::Gitignore { lines } => {
+                let drop: Vec<String> = if reverse.undo.contains(&id) {
+                    lines.clone()
                 } else {
-                    let mut new_body = vec![GITIGNORE_HEADER.to_owned()];
-                    new_body.extend(kept);
-                    block::upsert(Some(text), block::HASH, &new_body)?
+                    reverse.gitignore_lines.clone()
                 };
-                Ok(match out {
-                    None => Change::Keep,
-                    Some(out) => empty_means_ours(out, backup),
-                })
+                gitignore_without(&out, &drop)?
             }
-            Op::Owned { .. } => Ok(Change::Delete),
-            Op::Undo(inner) => Ok(match inner.plan(Some(text))? {
-                Some(t) => Change::Write(t),
-                None => Change::Keep,
-            }),
+            ChangeKind::Owned => return Ok(unchanged(Some(String::new()), true, notes)),
+        };
+        if let Some(next) = next {
+            out = next;
         }
     }
-
-    /// Whether anything of codeloop's is in `current` (for `doctor`).
-    pub fn present(&self, current: Option<&str>) -> bool {
-        match self.undo(current, None) {
-            Ok(Change::Keep) | Err(_) => false,
-            Ok(_) => true,
-        }
+    // A file codeloop created that holds nothing else now goes.
+    if prior.created && changes.is_empty() && out.trim_start_matches('\u{feff}').trim().is_empty() {
+        return Ok(unchanged(Some(String::new()), true, notes));
     }
-}
-
-/// Chooses among reverse edits that prune 0, 1, … emptied containers.
-fn pick_undo(
-    candidates: Vec<Option<String>>,
-    default_prune: usize,
-    backup: Option<&str>,
-) -> Change {
-    if candidates.iter().all(Option::is_none) {
-        return Change::Keep;
-    }
-    if let Some(backup) = backup
-        && let Some(exact) = candidates.iter().flatten().find(|c| c.as_str() == backup)
-    {
-        return Change::Write(exact.clone());
-    }
-    if backup.is_none()
-        && let Some(Some(all)) = candidates.last()
-        && all.trim_start_matches('\u{feff}').trim().is_empty()
-    {
-        return Change::Delete;
-    }
-    let default = candidates
-        .into_iter()
-        .take(default_prune + 1)
-        .flatten()
-        .last()
-        .expect("removal found something");
-    Change::Write(default)
-}
-
-fn empty_means_ours(out: String, backup: Option<&str>) -> Change {
-    if out.is_empty() && backup.is_none() {
-        Change::Delete
-    } else {
-        Change::Write(out)
-    }
+    let after = (out != text).then_some(out);
+    Ok(unchanged(after, false, notes))
 }
 
 pub const GITIGNORE_HEADER: &str = "# files holding your CodeLoop API key; managed by `codeloop init`, removed by `codeloop uninstall`";
 
-/// The codeloop block of a `.gitignore`, listing what it listed plus `patterns`.
-fn gitignore(
-    current: Option<&str>,
-    patterns: &[String],
-) -> Result<Option<String>, block::BlockError> {
+/// The codeloop block of a `.gitignore`, listing what it listed plus `lines`.
+fn gitignore(current: Option<&str>, lines: &[String]) -> Result<Option<String>, block::BlockError> {
     let mut body = vec![GITIGNORE_HEADER.to_owned()];
     if let Some(existing) = current
         .map(|t| block::body(t, block::HASH))
@@ -249,12 +357,30 @@ fn gitignore(
                 .filter(|l| !l.starts_with('#') && !l.trim().is_empty()),
         );
     }
-    for p in patterns {
+    for p in lines {
         if !body.contains(p) {
             body.push(p.clone());
         }
     }
     block::upsert(current, block::HASH, &body)
+}
+
+/// The `.gitignore` without `lines` in codeloop's block (the block goes when empty).
+fn gitignore_without(text: &str, lines: &[String]) -> Result<Option<String>, block::BlockError> {
+    let Some(body) = block::body(text, block::HASH)? else {
+        return Ok(None);
+    };
+    let kept: Vec<String> = body
+        .iter()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty() && !lines.contains(l))
+        .cloned()
+        .collect();
+    if kept.is_empty() {
+        return block::remove(text, block::HASH);
+    }
+    let mut new_body = vec![GITIGNORE_HEADER.to_owned()];
+    new_body.extend(kept);
+    block::upsert(Some(text), block::HASH, &new_body)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -295,6 +421,8 @@ pub struct FileEdit {
     pub before: Option<String>,
     /// The text to write; `None` when the file is already right.
     pub after: Option<String>,
+    /// Delete the file instead of writing `after`.
+    pub remove_file: bool,
     /// The file holds the key: created 0600, and git-ignored in projects.
     pub secret: bool,
     /// The file is private to this user even without the key (Claude Code's
@@ -303,13 +431,13 @@ pub struct FileEdit {
     /// How the file is stored; kept on write.
     pub encoding: Encoding,
     pub op: Op,
-    /// Delete the file instead of writing `after` (a reverse edit of a file that
-    /// only held codeloop's content).
-    pub remove_file: bool,
-    /// Keep the one-time `<file>.codeloop.bak` before changing it (forward edits).
-    pub backup: bool,
-    /// Delete `<file>.codeloop.bak` after writing: the reverse edit restored it.
-    pub drop_backup: bool,
+    /// Who the change belongs to (forward edits).
+    pub owner: Owner,
+    /// What the record said about the file when this was planned.
+    pub prior: Option<FileRecord>,
+    /// The file's recorded changes after this edit.
+    pub changes: Vec<Change>,
+    pub notes: Vec<String>,
 }
 
 impl FileEdit {
@@ -320,43 +448,20 @@ impl FileEdit {
             self.remove_file,
         )
     }
+
+    /// Whether applying this changes the record (even when the file stays as it is:
+    /// an entry the user already had, now known to be set up).
+    pub fn records(&self) -> bool {
+        self.prior.as_ref().map_or(&[][..], |p| &p.changes) != self.changes.as_slice()
+    }
 }
 
-/// `<file>.codeloop.bak`, beside the path the user knows.
-pub fn backup_path(path: &Path) -> PathBuf {
+/// `<file>.codeloop.bak`: where codeloop 0.1 kept a file's original bytes, beside it
+/// (read only to migrate such installs into the record).
+pub fn legacy_backup_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".codeloop.bak");
     path.with_file_name(name)
-}
-
-/// Turns a forward edit into its reverse, against the file as planned and its backup.
-pub fn undo_edit(edit: FileEdit) -> Result<FileEdit, PlanError> {
-    let backup_file = backup_path(&edit.path);
-    let backup = read_text(&backup_file).ok().flatten().map(|(t, _)| t);
-    let change = edit
-        .op
-        .undo(edit.before.as_deref(), backup.as_deref())
-        .map_err(|e| PlanError {
-            display: edit.display.clone(),
-            message: format!("{}:{e}", edit.display),
-        })?;
-    let (after, remove_file) = match change {
-        Change::Keep => (None, false),
-        Change::Write(text) => (Some(text), false),
-        Change::Delete => (Some(String::new()), true),
-    };
-    let drop_backup = match (&after, &backup) {
-        (Some(a), Some(b)) => !remove_file && a == b,
-        _ => false,
-    };
-    Ok(FileEdit {
-        after,
-        remove_file,
-        backup: false,
-        drop_backup,
-        op: Op::Undo(Box::new(edit.op)),
-        ..edit
-    })
 }
 
 /// Why a file could not be planned. The message names the file and what to do.
@@ -384,6 +489,9 @@ pub struct EnvEdit {
     pub wanted: String,
     /// Delete the value (the reverse edit) instead of writing `after`.
     pub delete: bool,
+    /// The record of this value afterwards (`None`: codeloop no longer owns it).
+    pub record: Option<RegistryRecord>,
+    pub notes: Vec<String>,
 }
 
 impl EnvEdit {
@@ -414,35 +522,76 @@ impl TargetPlan {
         self.edits.iter().any(|e| e.after.is_some())
             || self.env_edits.iter().any(|e| e.after.is_some())
     }
+
+    pub fn notes(&self) -> impl Iterator<Item = (&str, &String)> {
+        self.edits
+            .iter()
+            .flat_map(|e| e.notes.iter().map(move |n| (e.display.as_str(), n)))
+            .chain(
+                self.env_edits
+                    .iter()
+                    .flat_map(|e| e.notes.iter().map(|n| (user_env::LOCATION, n))),
+            )
+    }
 }
 
 /// The `windows-env` target: `CODELOOP_API_KEY` in `HKCU\Environment`.
-pub fn windows_env(env: &dyn UserEnv, key: &str) -> TargetPlan {
+pub fn windows_env(env: &dyn UserEnv, key: &str, prior: Option<&RegistryRecord>) -> TargetPlan {
     registry_plan(env, |name, current| {
         let after = user_env::set(name, current, key)?;
-        Ok((after, false, key.to_owned()))
+        let before = match (prior, current) {
+            (Some(p), _) => p.before.clone(),
+            (None, Some(RegValue::Sz(v))) => Some(v.clone()),
+            (None, _) => None,
+        };
+        let record = RegistryRecord {
+            name: name.to_owned(),
+            before,
+            written: record::fingerprint(key),
+        };
+        Ok((after, false, key.to_owned(), Some(record), Vec::new()))
     })
 }
 
-/// The reverse of `windows_env`: delete `CODELOOP_API_KEY` only while it holds the
-/// key codeloop writes (`key`; without one, any value in the key format, which only
-/// codeloop puts there).
-pub fn windows_env_undo(env: &dyn UserEnv, key: Option<&str>) -> TargetPlan {
-    registry_plan(env, |_, current| {
-        let ours = match (key, current) {
-            (Some(key), _) => user_env::remove(current, key),
-            (None, Some(RegValue::Sz(v))) => crate::auth::ApiKey::parse(v).is_ok(),
-            (None, _) => false,
-        };
-        Ok((ours.then(String::new), ours, String::new()))
+/// The reverse of `windows_env` from the record: put back what the value held before
+/// codeloop set it (delete it when it was unset), only while it still holds the key
+/// codeloop wrote.
+pub fn windows_env_undo(env: &dyn UserEnv, prior: &RegistryRecord) -> TargetPlan {
+    registry_plan(env, |name, current| {
+        let ours =
+            matches!(current, Some(RegValue::Sz(v)) if record::fingerprint(v) == prior.written);
+        if !ours {
+            let notes = if current.is_some() {
+                vec![format!(
+                    "kept {}\\{name}: it changed since codeloop set it",
+                    user_env::LOCATION
+                )]
+            } else {
+                Vec::new()
+            };
+            return Ok((None, false, String::new(), None, notes));
+        }
+        Ok(match &prior.before {
+            Some(old) => (Some(old.clone()), false, old.clone(), None, Vec::new()),
+            None => (Some(String::new()), true, String::new(), None, Vec::new()),
+        })
     })
 }
+
+type RegistryDecision = (
+    Option<String>,
+    bool,
+    String,
+    Option<RegistryRecord>,
+    Vec<String>,
+);
 
 /// Reads `CODELOOP_API_KEY` and plans one edit of it: `decide` returns the value to
-/// write (if any), whether that is a deletion, and the value wanted.
+/// write (if any), whether that is a deletion, the value wanted, the record
+/// afterwards and notes.
 fn registry_plan(
     env: &dyn UserEnv,
-    decide: impl FnOnce(&str, Option<&RegValue>) -> Result<(Option<String>, bool, String), String>,
+    decide: impl FnOnce(&str, Option<&RegValue>) -> Result<RegistryDecision, String>,
 ) -> TargetPlan {
     let mut plan = TargetPlan::new(Target::WindowsEnv);
     let name = crate::auth::ENV_VAR;
@@ -458,7 +607,7 @@ fn registry_plan(
         }
     };
     match decide(name, current.as_ref()) {
-        Ok((after, delete, wanted)) => plan.env_edits.push(EnvEdit {
+        Ok((after, delete, wanted, record, notes)) => plan.env_edits.push(EnvEdit {
             name: name.to_owned(),
             before: match current {
                 Some(RegValue::Sz(v)) => Some(v),
@@ -467,6 +616,8 @@ fn registry_plan(
             after,
             wanted,
             delete,
+            record,
+            notes,
         }),
         Err(message) => plan.errors.push(PlanError {
             display: shown,
@@ -496,20 +647,51 @@ impl Plan {
             || self.guard.as_ref().is_some_and(|g| g.after.is_some())
     }
 
-    /// Every edit in the order `apply` writes them: the git-ignore guard first.
+    /// Whether applying changes the record, with or without file changes.
+    pub fn records(&self) -> bool {
+        self.edits().any(FileEdit::records)
+            || self
+                .targets
+                .iter()
+                .flat_map(|t| &t.env_edits)
+                .any(|e| e.after.is_some() || e.record.is_some())
+    }
+
     /// Drops a later target's edit of a file an earlier target already edits the
-    /// same way (zsh and bash share `~/.codeloop/env.sh`).
+    /// same way (zsh and bash share `~/.codeloop/env.sh`), making the kept edit's
+    /// change belong to both.
     pub fn dedupe(&mut self) {
-        let mut seen: Vec<(PathBuf, Op)> = Vec::new();
-        for t in &mut self.targets {
-            t.edits.retain(|e| {
-                if seen.iter().any(|(p, op)| *p == e.path && *op == e.op) {
-                    false
+        let mut kept: Vec<(usize, usize)> = Vec::new();
+        let mut extra: Vec<((usize, usize), BTreeSet<String>)> = Vec::new();
+        for ti in 0..self.targets.len() {
+            let mut ei = 0;
+            while ei < self.targets[ti].edits.len() {
+                let e = &self.targets[ti].edits[ei];
+                let twin = kept.iter().copied().find(|&(kt, ke)| {
+                    let k = &self.targets[kt].edits[ke];
+                    k.path == e.path && k.op == e.op
+                });
+                if let Some(twin) = twin {
+                    let removed = self.targets[ti].edits.remove(ei);
+                    extra.push((twin, removed.owner.targets));
                 } else {
-                    seen.push((e.path.clone(), e.op.clone()));
-                    true
+                    kept.push((ti, ei));
+                    ei += 1;
                 }
-            });
+            }
+        }
+        for ((ti, ei), targets) in extra {
+            let edit = &mut self.targets[ti].edits[ei];
+            edit.owner.targets.extend(targets);
+            let kind = edit
+                .changes
+                .iter()
+                .find(|c| Some(c.kind.id()) == op_id(&edit.op))
+                .map(|c| c.kind.clone());
+            if let Some(kind) = kind {
+                let prior = edit.prior.as_ref().map_or(&[][..], |p| &p.changes);
+                edit.changes = upsert(prior, kind, &edit.owner);
+            }
         }
     }
 
@@ -518,6 +700,18 @@ impl Plan {
             .iter()
             .chain(self.targets.iter().flat_map(|t| t.edits.iter()))
     }
+}
+
+/// The identity of the change a forward op makes.
+fn op_id(op: &Op) -> Option<ChangeId> {
+    Some(match op {
+        Op::Entry(spec) => ChangeId::Entry(spec.path.clone()),
+        Op::ArrayItem { path, item } => ChangeId::ArrayItem(path.clone(), item.clone()),
+        Op::Gitignore { .. } => ChangeId::Gitignore,
+        Op::Block { markers, .. } => ChangeId::Block(markers.begin.to_owned()),
+        Op::Owned { .. } => ChangeId::Owned,
+        Op::Reverse(_) => return None,
+    })
 }
 
 /// What the caller learned about the project from git (`plan` itself runs nothing).
@@ -542,6 +736,18 @@ pub struct Options {
     pub powershell_profiles: Vec<PathBuf>,
 }
 
+/// One file a target edits, before it is read.
+struct Spec {
+    path: PathBuf,
+    /// It holds the key.
+    secret: bool,
+    /// It is private to this user (git-ignored in projects).
+    private: bool,
+    /// The change belongs to the project (else it is user-level).
+    in_project: bool,
+    op: Op,
+}
+
 /// One target's edits. `key` is the value written for the API key (the real key, or
 /// the placeholder in a key-less dry run).
 pub fn target(
@@ -550,6 +756,7 @@ pub fn target(
     target: Target,
     key: &str,
     opts: &Options,
+    record: &Record,
 ) -> TargetPlan {
     let entry = server_entry(key);
     // Claude Code's configs are per-user files, never shared with macOS/Linux teammates.
@@ -558,68 +765,94 @@ pub fn target(
     } else {
         entry.clone()
     };
-    // (file, holds the key, private to the user, edit)
-    let mut specs: Vec<(PathBuf, bool, bool, Op)> = Vec::new();
+    let key_value = |value: &str, secret: bool| KeyHolder::Value {
+        path: vec!["env".into(), crate::auth::ENV_VAR.into()],
+        value: value.to_owned(),
+        secret,
+    };
+    let json_entry = |path: &[&str], fresh: &Value, holder: KeyHolder| {
+        Op::Entry(entry_spec(Format::Json, path, fresh, holder, None))
+    };
+    let mut specs: Vec<Spec> = Vec::new();
+    let mut push = |path: &PathBuf, secret: bool, private: bool, in_project: bool, op: Op| {
+        specs.push(Spec {
+            path: path.clone(),
+            secret,
+            private,
+            in_project,
+            op,
+        });
+    };
     match target {
         Target::Cursor => {
-            let file = if opts.global {
-                &paths.cursor_user_mcp
+            let (file, in_project) = if opts.global {
+                (&paths.cursor_user_mcp, false)
             } else {
-                &paths.cursor_project_mcp
+                (&paths.cursor_project_mcp, true)
             };
-            specs.push((
-                file.clone(),
+            push(
+                file,
                 true,
                 true,
-                set_op(&["mcpServers", SERVER_NAME], &entry),
-            ));
+                in_project,
+                json_entry(&["mcpServers", SERVER_NAME], &entry, key_value(key, true)),
+            );
         }
         Target::ClaudeCode => {
             if opts.global {
-                specs.push((
-                    paths.claude_json.clone(),
+                push(
+                    &paths.claude_json,
                     true,
                     true,
-                    set_op(&["mcpServers", SERVER_NAME], &claude_entry),
-                ));
+                    false,
+                    json_entry(
+                        &["mcpServers", SERVER_NAME],
+                        &claude_entry,
+                        key_value(key, true),
+                    ),
+                );
             } else {
-                specs.push((
-                    paths.claude_json.clone(),
+                push(
+                    &paths.claude_json,
                     true,
                     true,
-                    set_op(
+                    true,
+                    json_entry(
                         &["projects", &project.claude_key, "mcpServers", SERVER_NAME],
                         &claude_entry,
+                        key_value(key, true),
                     ),
-                ));
-                specs.push((
-                    paths.claude_settings_local.clone(),
+                );
+                push(
+                    &paths.claude_settings_local,
                     false,
                     true,
-                    Op::JsonArrayItem {
+                    true,
+                    Op::ArrayItem {
                         path: vec!["permissions".into(), "allow".into()],
                         item: CLAUDE_PERMISSION.into(),
                     },
-                ));
+                );
             }
         }
         Target::Zsh | Target::Bash => {
-            specs.push((
-                paths.env_sh.clone(),
+            push(
+                &paths.env_sh,
                 true,
                 true,
+                false,
                 Op::Owned {
                     contents: shell::env_sh(key),
                 },
-            ));
+            );
             let block = Op::Block {
                 markers: shell::POSIX_MARKERS,
                 body: shell::posix_block(),
             };
             if target == Target::Zsh {
-                specs.push((paths.zshrc.clone(), false, false, block));
+                push(&paths.zshrc, false, false, false, block);
             } else {
-                specs.push((paths.bashrc.clone(), false, false, block.clone()));
+                push(&paths.bashrc, false, false, false, block.clone());
                 // Login shells (macOS Terminal, ssh) read the first of these instead;
                 // never create one, which would stop `.profile` from being read.
                 let login = paths.bash_login_files.iter().find(|p| p.is_file());
@@ -634,87 +867,119 @@ pub fn target(
                         .flatten()
                         .is_some();
                     if ours || !shell::sources_bashrc(&text) {
-                        specs.push((login.clone(), false, false, block));
+                        push(login, false, false, false, block);
                     }
                 }
             }
         }
         Target::PowerShell => {
-            specs.push((
-                paths.env_ps1.clone(),
+            push(
+                &paths.env_ps1,
                 true,
                 true,
+                false,
                 Op::Owned {
                     contents: shell::env_ps1(key),
                 },
-            ));
+            );
             for profile in &opts.powershell_profiles {
-                specs.push((
-                    profile.clone(),
+                push(
+                    profile,
+                    false,
                     false,
                     false,
                     Op::Block {
                         markers: shell::POWERSHELL,
                         body: shell::powershell_block(),
                     },
-                ));
+                );
             }
         }
         // Planned by `windows_env`, from the registry rather than a file.
         Target::WindowsEnv => {}
         Target::Codex => {
             // Codex forwards named variables from its environment (`env_vars`).
-            let (file, reference, value) = committed_or_user(
-                opts,
-                &paths.codex_project_config,
-                &paths.codex_user_config,
-                &entry,
-                EnvReference::Forward,
+            let forward = KeyHolder::Item {
+                path: vec!["env_vars".into()],
+                item: crate::auth::ENV_VAR.into(),
+            };
+            let (file, reference) =
+                committed_or_user(opts, &paths.codex_project_config, &paths.codex_user_config);
+            let mut fresh = entry.clone();
+            let (holder, other) = if reference {
+                let map = fresh.as_object_mut().expect("the entry is an object");
+                map.shift_remove("env");
+                map.insert("env_vars".into(), json!([crate::auth::ENV_VAR]));
+                (forward, key_value(key, true))
+            } else {
+                (key_value(key, true), forward)
+            };
+            push(
+                file,
+                !reference,
+                !reference,
+                !opts.global,
+                Op::Entry(entry_spec(
+                    Format::Toml,
+                    &["mcp_servers", SERVER_NAME],
+                    &fresh,
+                    holder,
+                    Some(other),
+                )),
             );
-            specs.push((
-                file.clone(),
-                !reference,
-                !reference,
-                Op::TomlSet {
-                    path: vec!["mcp_servers".into(), SERVER_NAME.into()],
-                    value,
-                },
-            ));
         }
         Target::Gemini => {
             // Gemini CLI expands `$VAR` / `${VAR}` in settings values.
-            let (file, reference, value) = committed_or_user(
+            let (file, reference) = committed_or_user(
                 opts,
                 &paths.gemini_project_settings,
                 &paths.gemini_user_settings,
-                &entry,
-                EnvReference::Text("${CODELOOP_API_KEY}"),
             );
-            specs.push((
-                file.clone(),
+            let value = if reference {
+                "${CODELOOP_API_KEY}"
+            } else {
+                key
+            };
+            push(
+                file,
                 !reference,
                 !reference,
-                set_op(&["mcpServers", SERVER_NAME], &value),
-            ));
+                !opts.global,
+                json_entry(
+                    &["mcpServers", SERVER_NAME],
+                    &with_key(&entry, value),
+                    key_value(value, !reference),
+                ),
+            );
         }
         Target::VsCode => {
             // VS Code's key is `servers`, each with a `type`; it expands `${env:NAME}`.
-            let (file, reference, value) = committed_or_user(
-                opts,
-                &paths.vscode_project_mcp,
-                &paths.vscode_user_mcp,
-                &entry,
-                EnvReference::Text("${env:CODELOOP_API_KEY}"),
-            );
+            let (file, reference) =
+                committed_or_user(opts, &paths.vscode_project_mcp, &paths.vscode_user_mcp);
+            let value = if reference {
+                "${env:CODELOOP_API_KEY}"
+            } else {
+                key
+            };
             let mut typed = serde_json::Map::new();
             typed.insert("type".into(), "stdio".into());
-            typed.extend(value.as_object().expect("the entry is an object").clone());
-            specs.push((
-                file.clone(),
+            typed.extend(
+                with_key(&entry, value)
+                    .as_object()
+                    .expect("the entry is an object")
+                    .clone(),
+            );
+            push(
+                file,
                 !reference,
                 !reference,
-                set_op(&["servers", SERVER_NAME], &Value::Object(typed)),
-            ));
+                !opts.global,
+                json_entry(
+                    &["servers", SERVER_NAME],
+                    &Value::Object(typed),
+                    key_value(value, !reference),
+                ),
+            );
         }
         // User-only clients: always their per-user file, never shared, so it holds
         // the key; on Windows they start `npx` (a `.cmd` script) through `cmd /c`.
@@ -724,88 +989,102 @@ pub fn target(
             } else {
                 &paths.claude_desktop_config
             };
-            specs.push((
-                file.clone(),
+            push(
+                file,
                 true,
                 true,
-                set_op(&["mcpServers", SERVER_NAME], &claude_entry),
-            ));
+                false,
+                json_entry(
+                    &["mcpServers", SERVER_NAME],
+                    &claude_entry,
+                    key_value(key, true),
+                ),
+            );
         }
         Target::Fish => {
-            specs.push((
-                paths.fish_env.clone(),
+            push(
+                &paths.fish_env,
                 true,
                 true,
+                false,
                 Op::Owned {
                     contents: shell::env_fish(key),
                 },
-            ));
+            );
         }
     }
     let mut plan = TargetPlan::new(target);
-    for (path, secret, private, op) in specs {
-        match edit_file(paths, &path, secret, op) {
-            Ok(edit) => plan.edits.push(FileEdit { private, ..edit }),
+    let project_key = record::key_of(&paths.project);
+    for spec in specs {
+        let owner = Owner {
+            targets: [target.name().to_owned()].into(),
+            project: spec.in_project.then(|| project_key.clone()),
+        };
+        match edit_file(paths, &spec.path, spec.secret, spec.op, owner, record) {
+            Ok(edit) => plan.edits.push(FileEdit {
+                private: spec.private,
+                ..edit
+            }),
             Err(e) => plan.errors.push(e),
         }
     }
     plan
 }
 
-/// How a committed project file refers to `CODELOOP_API_KEY` instead of holding it.
-enum EnvReference {
-    /// A string the client expands from its environment (`${env:…}`, `${…}`).
-    Text(&'static str),
-    /// Codex: `env_vars = ["CODELOOP_API_KEY"]` forwards the variable as it is.
-    Forward,
+/// An entry spec from the entry codeloop writes: its `command` and `args` are the
+/// launch fields.
+fn entry_spec(
+    format: Format,
+    path: &[&str],
+    fresh: &Value,
+    key: KeyHolder,
+    other: Option<KeyHolder>,
+) -> EntrySpec {
+    let launch = ["command", "args"]
+        .iter()
+        .filter_map(|f| fresh.get(f).map(|v| (vec![(*f).to_owned()], v.clone())))
+        .collect();
+    EntrySpec {
+        format,
+        path: path.iter().map(|s| (*s).to_owned()).collect(),
+        fresh: fresh.clone(),
+        launch,
+        key,
+        other,
+    }
 }
 
-/// `entry` with its key replaced by a reference to the environment variable.
-fn env_reference_entry(entry: &Value, reference: EnvReference) -> Value {
+/// `entry` with `CODELOOP_API_KEY` set to `value` (the key or a reference).
+fn with_key(entry: &Value, value: &str) -> Value {
     let mut out = entry.clone();
-    let map = out.as_object_mut().expect("the entry is an object");
-    match reference {
-        EnvReference::Text(text) => {
-            map.insert("env".into(), json!({ crate::auth::ENV_VAR: text }));
-        }
-        EnvReference::Forward => {
-            map.shift_remove("env");
-            map.insert("env_vars".into(), json!([crate::auth::ENV_VAR]));
-        }
-    }
+    out["env"] = json!({ crate::auth::ENV_VAR: value });
     out
 }
 
-/// The file a client with a committed project config gets, whether it refers to
+/// The file a client with a committed project config gets, and whether it refers to
 /// `CODELOOP_API_KEY` instead of holding the key (only a project file, and only when
-/// the variable is set for the user's shells), and the entry to write there.
+/// the variable is set for the user's shells).
 fn committed_or_user<'a>(
     opts: &Options,
     project: &'a PathBuf,
     user: &'a PathBuf,
-    entry: &Value,
-    reference: EnvReference,
-) -> (&'a PathBuf, bool, Value) {
-    if opts.global || !opts.shell_env {
-        (
-            if opts.global { user } else { project },
-            false,
-            entry.clone(),
-        )
+) -> (&'a PathBuf, bool) {
+    if opts.global {
+        (user, false)
     } else {
-        (project, true, env_reference_entry(entry, reference))
+        (project, opts.shell_env)
     }
 }
 
-fn set_op(path: &[&str], value: &Value) -> Op {
-    Op::JsonSet {
-        path: path.iter().map(|s| (*s).to_owned()).collect(),
-        value: value.clone(),
-    }
-}
-
-/// Reads `path` and plans `op` on it.
-pub fn edit_file(paths: &Paths, path: &Path, secret: bool, op: Op) -> Result<FileEdit, PlanError> {
+/// Reads `path` and plans `op` on it against the record.
+pub fn edit_file(
+    paths: &Paths,
+    path: &Path,
+    secret: bool,
+    op: Op,
+    owner: Owner,
+    record: &Record,
+) -> Result<FileEdit, PlanError> {
     let display = paths.display(path);
     let fail = |message: String| PlanError {
         display: display.clone(),
@@ -814,93 +1093,32 @@ pub fn edit_file(paths: &Paths, path: &Path, secret: bool, op: Op) -> Result<Fil
     let read = read_text(path).map_err(|m| fail(format!("{display}: {m}")))?;
     let encoding = read.as_ref().map_or(Encoding::Utf8, |(_, e)| *e);
     let before = read.map(|(text, _)| text);
-    let after = op
-        .plan(before.as_deref())
+    let prior = record.file(path).cloned();
+    let backups = paths.codeloop_dir.join(record::BACKUP_DIR);
+    let backup = |name: &str| {
+        read_text(&backups.join(name))
+            .ok()
+            .flatten()
+            .map(|(t, _)| t)
+    };
+    let planned = op
+        .plan(before.as_deref(), prior.as_ref(), &owner, &backup)
         .map_err(|e| fail(format!("{display}:{e}")))?;
     Ok(FileEdit {
         path: path.to_path_buf(),
         display,
         before,
-        after,
+        after: planned.after,
+        remove_file: planned.remove_file,
         secret,
         private: secret,
         encoding,
         op,
-        remove_file: false,
-        backup: true,
-        drop_backup: false,
+        owner,
+        prior,
+        changes: planned.changes,
+        notes: planned.notes,
     })
-}
-
-/// How a file's text is stored on disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    Utf8,
-    /// UTF-16LE with a byte order mark, as Windows PowerShell 5.1 may save profiles.
-    /// The mark is kept in the text as U+FEFF, so it round-trips.
-    Utf16Le,
-}
-
-impl Encoding {
-    pub fn encode(self, text: &str) -> Vec<u8> {
-        match self {
-            Encoding::Utf8 => text.as_bytes().to_vec(),
-            Encoding::Utf16Le => text.encode_utf16().flat_map(u16::to_le_bytes).collect(),
-        }
-    }
-}
-
-/// The file's text and encoding, `None` when it does not exist. Errors are lowercase
-/// sentences saying what is wrong and what to do.
-pub fn read_text(path: &Path) -> Result<Option<(String, Encoding)>, String> {
-    match std::fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read it: {e}")),
-        Ok(meta) if meta.file_type().is_symlink() && std::fs::metadata(path).is_err() => {
-            let to = std::fs::read_link(path)
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            return Err(format!(
-                "is a symlink to {to}, which does not exist; create the target file or remove the link"
-            ));
-        }
-        Ok(_) => {}
-    }
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read it: {e}"))?;
-    if meta.is_dir() {
-        return Err("is a directory, not a file; move it aside and run again".to_owned());
-    }
-    if !meta.is_file() {
-        return Err("is not a regular file; move it aside and run again".to_owned());
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
-    decode(bytes).map(Some)
-}
-
-fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), String> {
-    if bytes.starts_with(&[0xFF, 0xFE]) {
-        if !bytes.len().is_multiple_of(2) {
-            return Err(
-                "looks like UTF-16 but has an odd number of bytes; save it as UTF-8 and run again"
-                    .to_owned(),
-            );
-        }
-        let units: Vec<u16> = bytes
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect();
-        return String::from_utf16(&units)
-            .map(|t| (t, Encoding::Utf16Le))
-            .map_err(|_| "is not valid UTF-16; save it as UTF-8 and run again".to_owned());
-    }
-    String::from_utf8(bytes)
-        .map(|t| (t, Encoding::Utf8))
-        .map_err(|e| {
-            format!(
-                "is not valid UTF-8 (at byte {}); save it as UTF-8 and run again",
-                e.utf8_error().valid_up_to()
-            )
-        })
 }
 
 #[cfg(test)]
@@ -922,6 +1140,16 @@ mod tests {
         );
         assert_eq!(
             block::remove(&first, block::HASH).unwrap().as_deref(),
+            Some("target/\n")
+        );
+        assert_eq!(
+            gitignore_without(&second, &["/.vscode/mcp.json".into()]).unwrap(),
+            Some(first.clone())
+        );
+        assert_eq!(
+            gitignore_without(&first, &["/.cursor/mcp.json".into()])
+                .unwrap()
+                .as_deref(),
             Some("target/\n")
         );
     }

@@ -2,13 +2,10 @@
 //! and rc blocks that only source them when they exist, so rc files — often
 //! world-readable and committed to dotfile repos — never hold the key themselves.
 
-use super::block::{HASH, Markers};
+use super::block::{HASH, Markers, REGION};
 
 /// PowerShell users expect regions.
-pub const POWERSHELL: Markers = Markers {
-    begin: "#region codeloop",
-    end: "#endregion codeloop",
-};
+pub const POWERSHELL: Markers = REGION;
 
 pub const POSIX_MARKERS: Markers = HASH;
 

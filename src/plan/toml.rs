@@ -403,6 +403,385 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Where a key lives while walking a path: in a header table (one `key = value` per
+/// line) or inside an inline table (`{ a = 1, b = 2 }`).
+#[derive(Clone, Copy)]
+enum Holder<'d> {
+    Table(&'d Table),
+    Inline(&'d toml_edit::InlineTable),
+}
+
+/// What walking a path found: the holder of its last existing key, how deep the path
+/// exists, and the leaf when all of it does.
+struct Walk<'d> {
+    holder: Holder<'d>,
+    depth: usize,
+    leaf: Option<&'d toml_edit::Value>,
+}
+
+/// Walks `path` through header tables and inline tables. A key that is a sub-table
+/// header or an array of tables at the leaf, or a value in the middle, is refused.
+fn walk<'d>(doc: &'d Document<&str>, text: &str, path: &[&str]) -> Result<Walk<'d>, TomlError> {
+    let mut holder = Holder::Table(doc.as_table());
+    for (depth, key) in path.iter().enumerate() {
+        let here = &path[..=depth];
+        let is_leaf = depth == path.len() - 1;
+        let (value, key_at) = match holder {
+            Holder::Table(t) => match t.get(key) {
+                None => {
+                    return Ok(Walk {
+                        holder,
+                        depth,
+                        leaf: None,
+                    });
+                }
+                Some(Item::Table(sub)) if !is_leaf => {
+                    if sub.is_dotted() {
+                        let at = t.key(key).and_then(Key::span).map_or(0, |s| s.start);
+                        let (line, column) = line_col(text, at);
+                        return Err(TomlError::Layout {
+                            line,
+                            column,
+                            path: here.join("."),
+                            how: "with dotted keys",
+                        });
+                    }
+                    holder = Holder::Table(sub);
+                    continue;
+                }
+                Some(Item::Value(v)) => (v, t.key(key).and_then(Key::span)),
+                Some(other) => {
+                    let at = other
+                        .span()
+                        .or_else(|| t.key(key).and_then(Key::span))
+                        .map_or(0, |s| s.start);
+                    let (line, column) = line_col(text, at);
+                    return Err(TomlError::WrongType {
+                        line,
+                        column,
+                        path: here.join("."),
+                        found: kind(other),
+                    });
+                }
+            },
+            Holder::Inline(t) => match t.get(key) {
+                None => {
+                    return Ok(Walk {
+                        holder,
+                        depth,
+                        leaf: None,
+                    });
+                }
+                Some(v) => (v, t.key(key).and_then(Key::span)),
+            },
+        };
+        if is_leaf {
+            return Ok(Walk {
+                holder,
+                depth: path.len(),
+                leaf: Some(value),
+            });
+        }
+        match value {
+            toml_edit::Value::InlineTable(inner) => holder = Holder::Inline(inner),
+            other => {
+                let at = other.span().or(key_at).map_or(0, |s| s.start);
+                let (line, column) = line_col(text, at);
+                return Err(TomlError::WrongType {
+                    line,
+                    column,
+                    path: here.join("."),
+                    found: kind(&Item::Value(other.clone())),
+                });
+            }
+        }
+    }
+    unreachable!("the loop returns at the leaf")
+}
+
+fn layout(text: &str, at: usize, path: &[&str], how: &'static str) -> TomlError {
+    let (line, column) = line_col(text, at);
+    TomlError::Layout {
+        line,
+        column,
+        path: path.join("."),
+        how,
+    }
+}
+
+/// `value` in TOML syntax, on one line (objects as inline tables).
+fn render_value(value: &Value) -> String {
+    to_toml(value).map_or_else(String::new, |v| v.to_string().trim().to_owned())
+}
+
+fn render_key(key: &str) -> String {
+    Key::new(key).display_repr().into_owned()
+}
+
+/// `rest[0] = …` where the value nests `value` under `rest[1..]` as inline tables.
+fn render_member(rest: &[&str], value: &Value) -> String {
+    let mut nested = value.clone();
+    for key in rest[1..].iter().rev() {
+        let mut m = serde_json::Map::new();
+        m.insert((*key).to_owned(), nested);
+        nested = Value::Object(m);
+    }
+    format!("{} = {}", render_key(rest[0]), render_value(&nested))
+}
+
+/// Makes the value at `path` (inside a header table or inline tables) equal `value`,
+/// replacing only that value's text, or inserting one `key = value` line or member.
+/// Returns the text and how many tables along `path` it created (as inline tables);
+/// `None` when it already holds `value`.
+pub fn set_value(
+    current: &str,
+    path: &[&str],
+    value: &Value,
+) -> Result<Option<(String, usize)>, TomlError> {
+    let doc = parse(current)?;
+    let found = walk(&doc, current, path)?;
+    if let Some(leaf) = found.leaf {
+        if value_json(leaf) == *value {
+            return Ok(None);
+        }
+        let span = leaf
+            .span()
+            .ok_or_else(|| layout(current, 0, path, "without a position"))?;
+        let out = format!(
+            "{}{}{}",
+            &current[..span.start],
+            render_value(value),
+            &current[span.end..]
+        );
+        check(&out, path, value)?;
+        return Ok(Some((out, 0)));
+    }
+    let rest = &path[found.depth..];
+    let member = render_member(rest, value);
+    let out = insert_member(current, found.holder, &path[..found.depth], &member)?;
+    check(&out, path, value)?;
+    Ok(Some((out, rest.len() - 1)))
+}
+
+/// Inserts `member` (`key = value`) into `holder`: a new line after the table's last
+/// key (or its header), or a new member before an inline table's `}`.
+fn insert_member(
+    text: &str,
+    holder: Holder,
+    at: &[&str],
+    member: &str,
+) -> Result<String, TomlError> {
+    match holder {
+        Holder::Table(t) => {
+            let Some(header) = t.span().filter(|_| !t.is_dotted() && !t.is_implicit()) else {
+                return Err(layout(text, 0, at, "without a `[table]` header of its own"));
+            };
+            let mut end = header.end;
+            for (key, item) in t.iter() {
+                if let Item::Value(v) = item {
+                    if let Some(s) = v.span() {
+                        end = end.max(s.end);
+                    }
+                    if let Some(s) = t.key(key).and_then(Key::span) {
+                        end = end.max(s.end);
+                    }
+                }
+            }
+            let nl = newline(text);
+            let line_end = line_end(text, end);
+            let mut out = String::with_capacity(text.len() + member.len() + 2);
+            out.push_str(&text[..line_end]);
+            if !out.ends_with('\n') {
+                out.push_str(nl);
+            }
+            out.push_str(member);
+            out.push_str(nl);
+            if line_end == text.len() && !text.ends_with('\n') {
+                // The file had no final newline: keep it that way.
+                out.truncate(out.len() - nl.len());
+            }
+            out.push_str(&text[line_end..]);
+            Ok(out)
+        }
+        Holder::Inline(t) => {
+            let span = t
+                .span()
+                .ok_or_else(|| layout(text, 0, at, "without a position"))?;
+            let last = t.iter().filter_map(|(_, v)| v.span()).map(|s| s.end).max();
+            Ok(match last {
+                Some(end) => format!("{}, {member}{}", &text[..end], &text[end..]),
+                None => format!("{}{{ {member} }}{}", &text[..span.start], &text[span.end..]),
+            })
+        }
+    }
+}
+
+/// Reverse of [`set_value`]: removes the key at `path` (its whole line in a header
+/// table, or its member in an inline table), then up to `prune` inline tables on the
+/// path that became empty. `None` when there is nothing to remove.
+pub fn remove_value(
+    current: &str,
+    path: &[&str],
+    prune: usize,
+) -> Result<Option<String>, TomlError> {
+    let doc = parse(current)?;
+    let found = walk(&doc, current, path)?;
+    let Some(leaf) = found.leaf else {
+        return Ok(None);
+    };
+    let key = path[path.len() - 1];
+    let value_span = leaf
+        .span()
+        .ok_or_else(|| layout(current, 0, path, "without a position"))?;
+    let out = match found.holder {
+        Holder::Table(t) => {
+            let key_span = t
+                .key(key)
+                .and_then(Key::span)
+                .ok_or_else(|| layout(current, value_span.start, path, "as a dotted key"))?;
+            let start = line_start(current, key_span.start);
+            let end = line_end(current, value_span.end);
+            let before = &current[start..key_span.start];
+            let after = current[value_span.end..end]
+                .trim_end_matches(['\n', '\r'])
+                .trim();
+            if !before.trim().is_empty() || !(after.is_empty() || after.starts_with('#')) {
+                return Err(layout(
+                    current,
+                    key_span.start,
+                    path,
+                    "on a line with other keys",
+                ));
+            }
+            format!("{}{}", &current[..start], &current[end..])
+        }
+        Holder::Inline(t) => {
+            let key_span = t
+                .key(key)
+                .and_then(Key::span)
+                .ok_or_else(|| layout(current, value_span.start, path, "as a dotted key"))?;
+            remove_listed(current, key_span.start, value_span.end)
+        }
+    };
+    if prune == 0 || path.len() < 2 {
+        return Ok(Some(out));
+    }
+    let parent = &path[..path.len() - 1];
+    let empty = match get(&out, parent)? {
+        Some(Value::Object(m)) => m.is_empty(),
+        _ => false,
+    };
+    if empty {
+        let doc = parse(&out)?;
+        if walk(&doc, &out, parent)?.leaf.is_some() {
+            return Ok(Some(remove_value(&out, parent, prune - 1)?.unwrap_or(out)));
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Removes the list element spanning `start..end` (an inline-table member or an array
+/// item) with one separating comma: the one after it, else the one before it.
+fn remove_listed(text: &str, start: usize, end: usize) -> String {
+    let after = &text[end..];
+    let trimmed = after.trim_start_matches([' ', '\t']);
+    if let Some(rest) = trimmed.strip_prefix(',') {
+        let rest_trim = rest.trim_start_matches([' ', '\t']);
+        if !rest_trim.starts_with(['}', ']']) {
+            let cut = text.len() - rest_trim.len();
+            return format!("{}{}", &text[..start], &text[cut..]);
+        }
+    }
+    let before = text[..start].trim_end_matches([' ', '\t']);
+    match before.strip_suffix(',') {
+        Some(head) => {
+            let head = head.trim_end_matches([' ', '\t']);
+            format!("{head}{}", &text[end..])
+        }
+        // The only element: `{ a = 1 }` becomes `{}`.
+        None => {
+            let open = before.len();
+            let close = end + (after.len() - after.trim_start_matches([' ', '\t']).len());
+            format!("{}{}", &text[..open], &text[close..])
+        }
+    }
+}
+
+/// Makes the array at `path` hold the string `item`, appending it (or creating the
+/// array with it). Returns the text and how many containers it created, the array
+/// included; `None` when it already holds it.
+pub fn ensure_in_array(
+    current: &str,
+    path: &[&str],
+    item: &str,
+) -> Result<Option<(String, usize)>, TomlError> {
+    let doc = parse(current)?;
+    let found = walk(&doc, current, path)?;
+    let Some(leaf) = found.leaf else {
+        let wanted = Value::Array(vec![Value::String(item.to_owned())]);
+        return Ok(set_value(current, path, &wanted)?.map(|(t, created)| (t, created + 1)));
+    };
+    let toml_edit::Value::Array(array) = leaf else {
+        let at = leaf.span().map_or(0, |s| s.start);
+        let (line, column) = line_col(current, at);
+        return Err(TomlError::WrongType {
+            line,
+            column,
+            path: path.join("."),
+            found: kind(&Item::Value(leaf.clone())),
+        });
+    };
+    if array.iter().any(|v| v.as_str() == Some(item)) {
+        return Ok(None);
+    }
+    let span = array
+        .span()
+        .ok_or_else(|| layout(current, 0, path, "without a position"))?;
+    let rendered = render_value(&Value::String(item.to_owned()));
+    let last = array
+        .iter()
+        .filter_map(toml_edit::Value::span)
+        .map(|s| s.end)
+        .max();
+    let out = match last {
+        Some(end) => format!("{}, {rendered}{}", &current[..end], &current[end..]),
+        None => format!(
+            "{}[{rendered}]{}",
+            &current[..span.start],
+            &current[span.end..]
+        ),
+    };
+    Ok(Some((out, 0)))
+}
+
+/// Reverse of [`ensure_in_array`]: removes `item` from the array at `path`, then the
+/// array and up to `prune - 1` tables above it once empty.
+pub fn remove_from_array(
+    current: &str,
+    path: &[&str],
+    item: &str,
+    prune: usize,
+) -> Result<Option<String>, TomlError> {
+    let doc = parse(current)?;
+    let found = walk(&doc, current, path)?;
+    let Some(toml_edit::Value::Array(array)) = found.leaf else {
+        return Ok(None);
+    };
+    let Some(span) = array
+        .iter()
+        .find(|v| v.as_str() == Some(item))
+        .and_then(toml_edit::Value::span)
+    else {
+        return Ok(None);
+    };
+    let out = remove_listed(current, span.start, span.end);
+    let emptied = matches!(get(&out, path)?, Some(Value::Array(a)) if a.is_empty());
+    if emptied && prune > 0 {
+        return Ok(Some(remove_value(&out, path, prune - 1)?.unwrap_or(out)));
+    }
+    Ok(Some(out))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -552,5 +931,137 @@ mod tests {
     #[test]
     fn a_table_under_dotted_keys_is_appended_validly() {
         round_trip("mcp_servers.other.command = \"x\"\n");
+    }
+    const KEY_PATH: &[&str] = &["mcp_servers", "codeloop", "env", "CODELOOP_API_KEY"];
+
+    #[test]
+    fn set_value_replaces_only_the_value_text() {
+        let original =
+            "[mcp_servers.codeloop]\ncommand = 'node' # mine\nstartup_timeout_sec = 20\n";
+        let (out, created) = set_value(
+            original,
+            &["mcp_servers", "codeloop", "command"],
+            &json!("npx"),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(created, 0);
+        assert_eq!(
+            out,
+            "[mcp_servers.codeloop]\ncommand = \"npx\" # mine\nstartup_timeout_sec = 20\n"
+        );
+        assert_eq!(
+            set_value(&out, &["mcp_servers", "codeloop", "command"], &json!("npx")).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn set_value_inserts_into_the_table_before_its_sub_tables_and_reverses_exactly() {
+        let original = "[mcp_servers.codeloop]\ncommand = \"npx\"\n\n[mcp_servers.codeloop.tools.search]\napproval = \"never\"\n";
+        let (out, created) = set_value(original, KEY_PATH, &json!("cl_live_abcdefgh"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(created, 1, "the env table is new");
+        assert_eq!(
+            out,
+            "[mcp_servers.codeloop]\ncommand = \"npx\"\nenv = { CODELOOP_API_KEY = \"cl_live_abcdefgh\" }\n\n[mcp_servers.codeloop.tools.search]\napproval = \"never\"\n"
+        );
+        assert_eq!(
+            remove_value(&out, KEY_PATH, created).unwrap().unwrap(),
+            original
+        );
+    }
+
+    #[test]
+    fn set_value_adds_a_member_to_an_inline_env_and_keeps_the_others() {
+        let original = "[mcp_servers.codeloop]\nenv = { OTHER = \"x\" }";
+        let (out, created) = set_value(original, KEY_PATH, &json!("k")).unwrap().unwrap();
+        assert_eq!(created, 0);
+        assert_eq!(
+            out,
+            "[mcp_servers.codeloop]\nenv = { OTHER = \"x\", CODELOOP_API_KEY = \"k\" }"
+        );
+        assert_eq!(remove_value(&out, KEY_PATH, 0).unwrap().unwrap(), original);
+        // First of several, and the only one.
+        let text = "[t]\nenv = { CODELOOP_API_KEY = \"k\", OTHER = \"x\" }\n";
+        assert_eq!(
+            remove_value(text, &["t", "env", "CODELOOP_API_KEY"], 0)
+                .unwrap()
+                .unwrap(),
+            "[t]\nenv = { OTHER = \"x\" }\n"
+        );
+        let text = "[t]\nenv = { CODELOOP_API_KEY = \"k\" }\n";
+        assert_eq!(
+            remove_value(text, &["t", "env", "CODELOOP_API_KEY"], 0)
+                .unwrap()
+                .unwrap(),
+            "[t]\nenv = {}\n"
+        );
+        assert_eq!(
+            remove_value(text, &["t", "env", "CODELOOP_API_KEY"], 1)
+                .unwrap()
+                .unwrap(),
+            "[t]\n"
+        );
+    }
+
+    #[test]
+    fn set_value_reaches_into_an_env_sub_table() {
+        let original = "[mcp_servers.codeloop]\ncommand = \"npx\"\n[mcp_servers.codeloop.env]\nOTHER = \"x\"\n";
+        let (out, _) = set_value(original, KEY_PATH, &json!("k")).unwrap().unwrap();
+        assert_eq!(out, format!("{original}CODELOOP_API_KEY = \"k\"\n"));
+        assert_eq!(remove_value(&out, KEY_PATH, 0).unwrap().unwrap(), original);
+    }
+
+    #[test]
+    fn array_items_are_added_and_removed_exactly() {
+        let path = &["mcp_servers", "codeloop", "env_vars"];
+        let original = "[mcp_servers.codeloop]\ncommand = \"npx\"\n";
+        let (out, created) = ensure_in_array(original, path, "CODELOOP_API_KEY")
+            .unwrap()
+            .unwrap();
+        assert_eq!(created, 1);
+        assert_eq!(
+            out,
+            format!("{original}env_vars = [\"CODELOOP_API_KEY\"]\n")
+        );
+        assert_eq!(
+            ensure_in_array(&out, path, "CODELOOP_API_KEY").unwrap(),
+            None
+        );
+        assert_eq!(
+            remove_from_array(&out, path, "CODELOOP_API_KEY", created)
+                .unwrap()
+                .unwrap(),
+            original
+        );
+        let theirs = "[mcp_servers.codeloop]\nenv_vars = [\"HOME\"]\n";
+        let (out, created) = ensure_in_array(theirs, path, "CODELOOP_API_KEY")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (out.as_str(), created),
+            (
+                "[mcp_servers.codeloop]\nenv_vars = [\"HOME\", \"CODELOOP_API_KEY\"]\n",
+                0
+            )
+        );
+        assert_eq!(
+            remove_from_array(&out, path, "CODELOOP_API_KEY", 0)
+                .unwrap()
+                .unwrap(),
+            theirs
+        );
+    }
+
+    #[test]
+    fn a_key_sharing_its_line_is_refused_for_removal() {
+        let text = "[t]\na = 1\n";
+        assert_eq!(
+            remove_value(text, &["t", "a"], 0).unwrap().unwrap(),
+            "[t]\n"
+        );
+        assert_eq!(remove_value(text, &["t", "b"], 0).unwrap(), None);
     }
 }

@@ -69,11 +69,23 @@ fn no_answer() -> io::Error {
 /// Prompts through inquire on the real terminal.
 pub struct TerminalPrompter;
 
+/// Ctrl-C at a prompt is `ErrorKind::Interrupted`; Esc is `ErrorKind::Other` carrying
+/// this, so callers can tell "stop the run" (exit 130) from "no thanks".
+#[derive(Debug, thiserror::Error)]
+#[error("cancelled")]
+pub struct Escaped;
+
+/// Whether a prompt's error is the person pressing Esc.
+pub fn is_escape(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<Escaped>())
+}
+
 fn inquire_error(e: inquire::InquireError) -> io::Error {
     match e {
-        inquire::InquireError::OperationCanceled | inquire::InquireError::OperationInterrupted => {
+        inquire::InquireError::OperationInterrupted => {
             io::Error::new(io::ErrorKind::Interrupted, "cancelled")
         }
+        inquire::InquireError::OperationCanceled => io::Error::other(Escaped),
         other => io::Error::other(other.to_string()),
     }
 }

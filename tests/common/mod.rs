@@ -226,6 +226,29 @@ impl Sandbox {
         path
     }
 
+    /// The original of the file named `name` that codeloop kept under
+    /// `~/.codeloop/backups` the first time it changed it, if it did.
+    pub fn kept_original(&self, name: &str) -> Option<String> {
+        let dir = self.home.join(".codeloop/backups");
+        let entries = std::fs::read_dir(dir).ok()?;
+        let found: Vec<PathBuf> = entries
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(&format!("-{name}")))
+            .collect();
+        assert!(found.len() <= 1, "one kept original of {name}: {found:?}");
+        found.first().map(|p| read(p))
+    }
+
+    /// codeloop's record (`~/.codeloop/state.json`), `Null` when there is none.
+    pub fn record(&self) -> serde_json::Value {
+        let path = self.home.join(".codeloop/state.json");
+        if path.exists() {
+            serde_json::from_str(&read(&path)).expect("the record is JSON")
+        } else {
+            serde_json::Value::Null
+        }
+    }
+
     /// Every dir, file and symlink under the sandbox root (except inside `.git/`).
     pub fn snapshot(&self) -> Snapshot {
         snapshot(&self.root)

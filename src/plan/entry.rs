@@ -1,0 +1,631 @@
+//! An MCP server entry, merged rather than replaced. Inside its `codeloop` entry
+//! codeloop owns the launch fields (`command` and `args`, as one unit) and the key
+//! holder (the key, or the client's reference to `CODELOOP_API_KEY`); every other
+//! field (`disabled`, `autoApprove`, `timeout`, `tools`, extra `env` variables, `type`,
+//! …) is the user's or the client's and is never touched. The forward edit returns the
+//! record of what codeloop set (and what each field held before); the reverse reads
+//! that record and puts back only what is still as codeloop left it.
+//!
+//! Pure: text in, text out, over the JSONC and TOML editors.
+
+use serde_json::Value;
+
+use super::{EditError, json, toml};
+use crate::record::{ChangeKind, Field, Format, Written, fingerprint};
+
+/// What codeloop wants in one entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntrySpec {
+    pub format: Format,
+    /// Where the entry lives, e.g. `["mcpServers", "codeloop"]`.
+    pub path: Vec<String>,
+    /// The entry written when there is none (launch fields, key holder, and the
+    /// client's fixed fields such as VS Code's `"type": "stdio"`).
+    pub fresh: Value,
+    /// `command` and `args` (relative to the entry), owned as one unit.
+    pub launch: Vec<(Vec<String>, Value)>,
+    /// How the entry holds the key.
+    pub key: KeyHolder,
+    /// The other way of holding it, removed when codeloop wrote it (a committed file
+    /// switching between the key and the reference).
+    pub other: Option<KeyHolder>,
+}
+
+/// How an entry holds the key, relative to the entry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyHolder {
+    /// A string at `path`: the key itself (`secret`), or a reference the client
+    /// expands (`${CODELOOP_API_KEY}`, `${env:CODELOOP_API_KEY}`).
+    Value {
+        path: Vec<String>,
+        value: String,
+        secret: bool,
+    },
+    /// A string in the array at `path`: Codex forwards the variables named in
+    /// `env_vars`.
+    Item { path: Vec<String>, item: String },
+}
+
+impl KeyHolder {
+    fn path(&self) -> &[String] {
+        match self {
+            KeyHolder::Value { path, .. } | KeyHolder::Item { path, .. } => path,
+        }
+    }
+}
+
+/// Something worth telling about an entry the user has made their own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// The user pointed `command`/`args` elsewhere; codeloop kept them.
+    KeptCustomCommand,
+    /// The user disabled the server (`"disabled": true` / `enabled = false`).
+    Disabled,
+}
+
+/// A forward edit: the new text (`None`: unchanged), the record of the entry after
+/// it, and notes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merged {
+    pub text: Option<String>,
+    pub change: ChangeKind,
+    pub notes: Vec<Note>,
+}
+
+fn strs(path: &[String]) -> Vec<&str> {
+    path.iter().map(String::as_str).collect()
+}
+
+fn joined(entry: &[String], field: &[String]) -> Vec<String> {
+    entry.iter().chain(field).cloned().collect()
+}
+
+/// The value at `path` in a JSONC or TOML file.
+pub fn get(format: Format, text: &str, path: &[String]) -> Result<Option<Value>, EditError> {
+    let path = strs(path);
+    Ok(match format {
+        Format::Json => json::get(text, &path)?,
+        Format::Toml => toml::get(text, &path)?,
+    })
+}
+
+/// Sets one value; the text and the containers it created.
+fn set(
+    format: Format,
+    text: &str,
+    path: &[String],
+    value: &Value,
+) -> Result<Option<(String, usize)>, EditError> {
+    let path = strs(path);
+    Ok(match format {
+        Format::Json => json::set(Some(text), &path, value)?.map(|e| (e.text, e.created)),
+        Format::Toml => toml::set_value(text, &path, value)?,
+    })
+}
+
+fn remove(
+    format: Format,
+    text: &str,
+    path: &[String],
+    prune: usize,
+) -> Result<Option<String>, EditError> {
+    let path = strs(path);
+    Ok(match format {
+        Format::Json => json::remove(text, &path, prune)?,
+        Format::Toml => toml::remove_value(text, &path, prune)?,
+    })
+}
+
+fn ensure_item(
+    format: Format,
+    text: &str,
+    path: &[String],
+    item: &str,
+) -> Result<Option<(String, usize)>, EditError> {
+    let path = strs(path);
+    Ok(match format {
+        Format::Json => {
+            json::ensure_in_array(Some(text), &path, item)?.map(|e| (e.text, e.created))
+        }
+        Format::Toml => toml::ensure_in_array(text, &path, item)?,
+    })
+}
+
+fn remove_item(
+    format: Format,
+    text: &str,
+    path: &[String],
+    item: &str,
+    prune: usize,
+) -> Result<Option<String>, EditError> {
+    let path = strs(path);
+    Ok(match format {
+        Format::Json => json::remove_from_array(text, &path, item, prune)?,
+        Format::Toml => toml::remove_from_array(text, &path, item, prune)?,
+    })
+}
+
+/// Inserts the whole entry; the text and how many of its parents it created.
+fn insert_entry(
+    format: Format,
+    current: Option<&str>,
+    path: &[String],
+    value: &Value,
+) -> Result<(String, usize), EditError> {
+    let p = strs(path);
+    let out = match format {
+        Format::Json => json::set(current, &p, value)?.map(|e| (e.text, e.created)),
+        // A `[a.b]` header table: its parents exist through it and go with it.
+        Format::Toml => toml::set(current, &p, value)?.map(|t| (t, 0)),
+    };
+    Ok(out.expect("an absent entry is inserted"))
+}
+
+/// Removes the whole entry and the `prune` parents codeloop created, while empty.
+fn remove_entry(
+    format: Format,
+    text: &str,
+    path: &[String],
+    prune: usize,
+) -> Result<Option<String>, EditError> {
+    let p = strs(path);
+    Ok(match format {
+        Format::Json => json::remove(text, &p, prune)?,
+        // The first candidate is what `set` undoes: one separating blank line.
+        Format::Toml => toml::remove(text, &p)?.into_iter().next(),
+    })
+}
+
+/// The launch fields as codeloop records them after writing `spec`, each with what it
+/// held before codeloop first set it.
+fn launch_fields(spec: &EntrySpec, prior: &[Field], entry: Option<&Value>) -> Vec<Field> {
+    spec.launch
+        .iter()
+        .map(|(path, want)| Field {
+            path: path.clone(),
+            before: before_of(prior.iter().find(|f| f.path == *path), path, entry),
+            written: Written::Value(want.clone()),
+        })
+        .collect()
+}
+
+/// What a field held before codeloop first set it: the earlier record's word, else
+/// what the entry holds now.
+fn before_of(prior: Option<&Field>, path: &[String], entry: Option<&Value>) -> Option<Value> {
+    match prior {
+        Some(f) => f.before.clone(),
+        None => entry.and_then(|e| pointer(e, path)).cloned(),
+    }
+}
+
+fn pointer<'v>(value: &'v Value, path: &[String]) -> Option<&'v Value> {
+    path.iter().try_fold(value, |v, k| v.as_object()?.get(k))
+}
+
+fn key_field(holder: &KeyHolder, before: Option<Value>) -> Field {
+    match holder {
+        KeyHolder::Value {
+            path,
+            value,
+            secret,
+        } => Field {
+            path: path.clone(),
+            before,
+            written: if *secret {
+                Written::Key(fingerprint(value))
+            } else {
+                Written::Value(Value::String(value.clone()))
+            },
+        },
+        KeyHolder::Item { path, item } => Field {
+            path: path.clone(),
+            before,
+            written: Written::Item(item.clone()),
+        },
+    }
+}
+
+/// Whether `entry` holds `holder` as codeloop wants it.
+fn holds(entry: &Value, holder: &KeyHolder) -> bool {
+    match holder {
+        KeyHolder::Value { path, value, .. } => {
+            pointer(entry, path) == Some(&Value::String(value.clone()))
+        }
+        KeyHolder::Item { path, item } => pointer(entry, path)
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|v| v.as_str() == Some(item))),
+    }
+}
+
+/// The user switched the server off, in the client's own words.
+pub fn disabled(entry: &Value) -> bool {
+    entry.get("disabled") == Some(&Value::Bool(true))
+        || entry.get("enabled") == Some(&Value::Bool(false))
+}
+
+/// Whether the entry's field still holds what codeloop wrote there.
+fn still(field: &Field, entry: &Value) -> bool {
+    field.written.matches(pointer(entry, &field.path))
+}
+
+/// The forward edit: makes the entry at `spec.path` hold codeloop's launch fields (if
+/// they are codeloop's to set) and key holder, merging into an entry that is there.
+/// `prior` is what the record says codeloop did to this entry before.
+pub fn merge(
+    current: Option<&str>,
+    spec: &EntrySpec,
+    prior: Option<&ChangeKind>,
+) -> Result<Merged, EditError> {
+    let (prior_added, prior_created, prior_launch, prior_key) = match prior {
+        Some(ChangeKind::Entry {
+            added,
+            created_containers,
+            launch,
+            key,
+            ..
+        }) => (
+            Some(*added),
+            *created_containers,
+            launch.as_slice(),
+            Some(key),
+        ),
+        _ => (None, 0, &[][..], None),
+    };
+    let entry = match current {
+        Some(t) => get(spec.format, t, &spec.path)?,
+        None => None,
+    };
+    let Some(entry) = entry else {
+        let (out, created) = insert_entry(spec.format, current, &spec.path, &spec.fresh)?;
+        return Ok(Merged {
+            text: Some(out),
+            change: ChangeKind::Entry {
+                format: spec.format,
+                path: spec.path.clone(),
+                added: true,
+                created_containers: created.max(prior_created),
+                launch: launch_fields(spec, &[], None),
+                key: key_field(&spec.key, None),
+            },
+            notes: Vec::new(),
+        });
+    };
+    if !entry.is_object() {
+        return Err(EditError::Shape(format!(
+            "`{}` is not an object; fix it or delete it so codeloop can write its entry",
+            spec.path.join(".")
+        )));
+    }
+    let mut out = current.unwrap_or("").to_owned();
+    let mut changed = false;
+    let mut notes = Vec::new();
+
+    // The launch fields, as one unit: codeloop's to set when they are absent, already
+    // right, or exactly what codeloop wrote last; otherwise the user's.
+    let absent = spec
+        .launch
+        .iter()
+        .all(|(p, _)| pointer(&entry, p).is_none());
+    let already = spec
+        .launch
+        .iter()
+        .all(|(p, want)| pointer(&entry, p) == Some(want));
+    let wrote_last = !prior_launch.is_empty()
+        && spec.launch.iter().all(|(p, _)| {
+            prior_launch
+                .iter()
+                .find(|f| f.path == *p)
+                .is_some_and(|f| still(f, &entry))
+        });
+    let launch = if absent || already || wrote_last {
+        for (path, want) in &spec.launch {
+            if pointer(&entry, path) != Some(want)
+                && let Some((t, _)) = set(spec.format, &out, &joined(&spec.path, path), want)?
+            {
+                out = t;
+                changed = true;
+            }
+        }
+        launch_fields(spec, prior_launch, Some(&entry))
+    } else {
+        notes.push(Note::KeptCustomCommand);
+        Vec::new()
+    };
+
+    // The key holder is always codeloop's. When it moves (the key became a reference
+    // or back), the old holder goes if it is still as codeloop wrote it.
+    let key_path = spec.key.path();
+    let same_holder = prior_key.filter(|k| k.path == key_path);
+    let key_before = before_of(same_holder, key_path, Some(&entry));
+    if !holds(&entry, &spec.key) {
+        let full = joined(&spec.path, key_path);
+        let edited = match &spec.key {
+            KeyHolder::Value { value, .. } => {
+                set(spec.format, &out, &full, &Value::String(value.clone()))?
+            }
+            KeyHolder::Item { item, .. } => ensure_item(spec.format, &out, &full, item)?,
+        };
+        if let Some((t, _)) = edited {
+            out = t;
+            changed = true;
+        }
+    }
+    if let Some(old) = prior_key.filter(|k| k.path != key_path)
+        && still(old, &entry)
+        && let Some(t) = undo_field(spec.format, &out, &spec.path, old)?
+    {
+        out = t;
+        changed = true;
+    }
+
+    if disabled(&entry) {
+        notes.push(Note::Disabled);
+    }
+    Ok(Merged {
+        text: changed.then_some(out),
+        change: ChangeKind::Entry {
+            format: spec.format,
+            path: spec.path.clone(),
+            added: prior_added.unwrap_or(false),
+            created_containers: prior_created,
+            launch,
+            key: key_field(&spec.key, key_before),
+        },
+        notes,
+    })
+}
+
+/// Puts one field back as it was before codeloop set it.
+fn undo_field(
+    format: Format,
+    text: &str,
+    entry: &[String],
+    field: &Field,
+) -> Result<Option<String>, EditError> {
+    let full = joined(entry, &field.path);
+    match (&field.written, &field.before) {
+        // An item codeloop added: take it out; the array goes too if codeloop made it.
+        (Written::Item(item), before) => {
+            remove_item(format, text, &full, item, usize::from(before.is_none()))
+        }
+        // Absent before: remove it, and the tables on its path inside the entry (an
+        // `env` that only held it) once they are empty.
+        (_, None) => remove(format, text, &full, field.path.len() - 1),
+        (_, Some(before)) => Ok(set(format, text, &full, before)?.map(|(t, _)| t)),
+    }
+}
+
+/// A field codeloop set that the user changed since, kept as the user left it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    /// The field's path from the file's root, dotted, and why it stays.
+    pub what: String,
+}
+
+/// The reverse edit of a recorded entry change: the whole entry goes when codeloop
+/// added it (and its parents codeloop created, while empty), unless the user has
+/// since pointed its command elsewhere; fields merged into the user's own entry go
+/// back to what they held before. Anything the user changed since codeloop wrote it
+/// stays, and is listed.
+pub fn unmerge(
+    current: &str,
+    change: &ChangeKind,
+) -> Result<(Option<String>, Vec<Kept>), EditError> {
+    let ChangeKind::Entry {
+        format,
+        path,
+        added,
+        created_containers,
+        launch,
+        key,
+    } = change
+    else {
+        return Ok((None, Vec::new()));
+    };
+    let Some(entry) = get(*format, current, path)? else {
+        return Ok((None, Vec::new()));
+    };
+    let launch_ours = !launch.is_empty() && launch.iter().all(|f| still(f, &entry));
+    if *added && launch_ours {
+        return Ok((
+            remove_entry(*format, current, path, *created_containers)?,
+            Vec::new(),
+        ));
+    }
+    let mut out = current.to_owned();
+    let mut changed = false;
+    let mut kept = Vec::new();
+    let fields: Vec<&Field> = if *added {
+        vec![key]
+    } else {
+        launch.iter().chain([key]).collect()
+    };
+    for field in fields {
+        if still(field, &entry) {
+            if let Some(t) = undo_field(*format, &out, path, field)? {
+                out = t;
+                changed = true;
+            }
+        } else if pointer(&entry, &field.path).is_some() {
+            kept.push(Kept {
+                what: format!(
+                    "{} (changed since codeloop wrote it)",
+                    joined(path, &field.path).join(".")
+                ),
+            });
+        }
+    }
+    if *added && !launch_ours {
+        kept.push(Kept {
+            what: format!("{} (you pointed its command elsewhere)", path.join(".")),
+        });
+    }
+    Ok((changed.then_some(out), kept))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const KEY: &str = "cl_live_AAAAaaaa1111";
+    const KEY2: &str = "cl_live_BBBBbbbb2222";
+
+    fn spec(key: &str) -> EntrySpec {
+        EntrySpec {
+            format: Format::Json,
+            path: vec!["mcpServers".into(), "codeloop".into()],
+            fresh: json!({"command": "npx", "args": ["-y", "codeloop-mcp-server"], "env": {"CODELOOP_API_KEY": key}}),
+            launch: vec![
+                (vec!["command".into()], json!("npx")),
+                (vec!["args".into()], json!(["-y", "codeloop-mcp-server"])),
+            ],
+            key: KeyHolder::Value {
+                path: vec!["env".into(), "CODELOOP_API_KEY".into()],
+                value: key.into(),
+                secret: true,
+            },
+            other: None,
+        }
+    }
+
+    fn apply(text: Option<&str>, key: &str, prior: Option<&ChangeKind>) -> (String, ChangeKind) {
+        let m = merge(text, &spec(key), prior).unwrap();
+        (
+            m.text.unwrap_or_else(|| text.unwrap_or("").to_owned()),
+            m.change,
+        )
+    }
+
+    #[test]
+    fn a_new_entry_is_added_and_its_reverse_gives_the_bytes_back() {
+        let original =
+            "{\n  // mine\n  \"mcpServers\": {\n    \"other\": {\"command\": \"x\"}\n  }\n}\n";
+        let (out, change) = apply(Some(original), KEY, None);
+        let (again, change2) = apply(Some(&out), KEY, Some(&change));
+        assert_eq!(again, out, "second run is a no-op");
+        assert_eq!(change2, change);
+        let (back, kept) = unmerge(&out, &change).unwrap();
+        assert_eq!(back.as_deref(), Some(original));
+        assert!(kept.is_empty());
+    }
+
+    #[test]
+    fn a_key_change_touches_only_the_key_and_the_reverse_still_restores() {
+        let original = "{\"mcpServers\": {}}\n";
+        let (a, change) = apply(Some(original), KEY, None);
+        let (b, change) = apply(Some(&a), KEY2, Some(&change));
+        assert_eq!(b, a.replace(KEY, KEY2));
+        assert_eq!(unmerge(&b, &change).unwrap().0.as_deref(), Some(original));
+    }
+
+    #[test]
+    fn the_users_own_fields_survive_and_an_equal_entry_is_already_configured() {
+        let original = format!(
+            "{{\"mcpServers\": {{\"codeloop\": {{\"type\": \"stdio\", \"command\": \"npx\", \"args\": [\"-y\", \"codeloop-mcp-server\"], \"env\": {{\"CODELOOP_API_KEY\": \"{KEY}\", \"DEBUG\": \"1\"}}, \"disabledTools\": [\"x\"]}}}}}}"
+        );
+        let m = merge(Some(&original), &spec(KEY), None).unwrap();
+        assert_eq!(m.text, None, "already configured");
+        let m = merge(Some(&original), &spec(KEY2), None).unwrap();
+        let out = m.text.unwrap();
+        assert_eq!(out, original.replace(KEY, KEY2));
+        // The entry was the user's: the reverse puts their key back, nothing else.
+        let (back, _) = unmerge(&out, &m.change).unwrap();
+        assert_eq!(back.as_deref(), Some(original.as_str()));
+    }
+
+    #[test]
+    fn a_custom_command_is_kept_and_only_the_key_changes() {
+        let original = "{\"mcpServers\": {\"codeloop\": {\"command\": \"node\", \"args\": [\"/src/server.js\"], \"disabled\": true}}}";
+        let m = merge(Some(original), &spec(KEY), None).unwrap();
+        assert_eq!(m.notes, vec![Note::KeptCustomCommand, Note::Disabled]);
+        let out = m.text.unwrap();
+        assert_eq!(
+            json::get(&out, &["mcpServers", "codeloop", "command"]).unwrap(),
+            Some(json!("node"))
+        );
+        assert_eq!(
+            json::get(&out, &["mcpServers", "codeloop", "disabled"]).unwrap(),
+            Some(json!(true))
+        );
+        let (back, _) = unmerge(&out, &m.change).unwrap();
+        assert_eq!(back.as_deref(), Some(original));
+    }
+
+    #[test]
+    fn what_codeloop_wrote_it_may_update_and_what_the_user_changed_it_keeps() {
+        let (a, change) = apply(None, KEY, None);
+        let older = spec(KEY);
+        let mut newer = older.clone();
+        newer.launch[1].1 = json!(["-y", "codeloop-mcp-server@2"]);
+        let m = merge(Some(&a), &newer, Some(&change)).unwrap();
+        assert!(m.notes.is_empty(), "codeloop's own args are updated");
+        assert!(m.text.unwrap().contains("codeloop-mcp-server@2"));
+        // The user points the command at a local build: uninstall keeps the entry,
+        // removes the key, and says so.
+        let custom = a.replace("\"npx\"", "\"/usr/local/bin/codeloop-dev\"");
+        let (out, kept) = unmerge(&custom, &change).unwrap();
+        let out = out.unwrap();
+        assert!(!out.contains(KEY) && out.contains("codeloop-dev"), "{out}");
+        assert_eq!(kept.len(), 1);
+    }
+
+    #[test]
+    fn a_created_file_goes_back_to_nothing() {
+        let (out, change) = apply(None, KEY, None);
+        assert_eq!(unmerge(&out, &change).unwrap().0.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn toml_entries_merge_field_by_field() {
+        let toml_spec = |key: &str| EntrySpec {
+            format: Format::Toml,
+            path: vec!["mcp_servers".into(), "codeloop".into()],
+            ..spec(key)
+        };
+        let original = "[mcp_servers.codeloop]\ncommand = \"npx\"\nargs = [\"-y\", \"codeloop-mcp-server\"]\nstartup_timeout_sec = 30\n\n[mcp_servers.codeloop.tools.search]\napproval = \"never\"\n";
+        let m = merge(Some(original), &toml_spec(KEY), None).unwrap();
+        let out = m.text.unwrap();
+        assert!(
+            out.contains("startup_timeout_sec = 30\nenv = { CODELOOP_API_KEY = "),
+            "{out}"
+        );
+        assert!(out.ends_with("[mcp_servers.codeloop.tools.search]\napproval = \"never\"\n"));
+        let m2 = merge(Some(&out), &toml_spec(KEY2), Some(&m.change)).unwrap();
+        let out2 = m2.text.unwrap();
+        assert_eq!(out2, out.replace(KEY, KEY2));
+        assert_eq!(
+            unmerge(&out2, &m2.change).unwrap().0.as_deref(),
+            Some(original)
+        );
+    }
+
+    #[test]
+    fn switching_to_the_forwarded_variable_removes_the_key_codeloop_wrote() {
+        let toml_spec = |holder: KeyHolder, other: KeyHolder| EntrySpec {
+            format: Format::Toml,
+            path: vec!["mcp_servers".into(), "codeloop".into()],
+            key: holder,
+            other: Some(other),
+            ..spec(KEY)
+        };
+        let key = KeyHolder::Value {
+            path: vec!["env".into(), "CODELOOP_API_KEY".into()],
+            value: KEY.into(),
+            secret: true,
+        };
+        let forward = KeyHolder::Item {
+            path: vec!["env_vars".into()],
+            item: "CODELOOP_API_KEY".into(),
+        };
+        let m = merge(None, &toml_spec(key.clone(), forward.clone()), None).unwrap();
+        let a = m.text.unwrap();
+        let m2 = merge(Some(&a), &toml_spec(forward, key), Some(&m.change)).unwrap();
+        let b = m2.text.unwrap();
+        assert!(
+            !b.contains(KEY) && b.contains("env_vars = [\"CODELOOP_API_KEY\"]"),
+            "{b}"
+        );
+        assert_eq!(unmerge(&b, &m2.change).unwrap().0.as_deref(), Some(""));
+    }
+}
