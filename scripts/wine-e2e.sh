@@ -17,6 +17,10 @@ for line in sys.stdin:
         print(m["executable"])')
 
 work=$(mktemp -d)
+# Wine links the prefix's Documents, Desktop… to $HOME and its menu builder writes
+# under ~/.local and ~/.config: everything wine does stays in the temp dir.
+mkdir -p "$work/home"
+export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share"
 export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 cleanup() { wineserver -k 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
