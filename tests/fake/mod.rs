@@ -12,8 +12,11 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use crate::common::{Sandbox, set_mode, write};
 
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -423,6 +426,73 @@ fn keys(r: &Request, state: &State) -> Reply {
         }
         _ => reply(405, json!({"error": "method"})),
     }
+}
+
+// ---------------------------------------------------------------------------------
+// The stand-in browser
+
+/// Writes the `BROWSER` script (plain bash and its `/dev/tcp`, no curl needed): it
+/// records its arguments, follows the sign-in page and its redirect to the callback
+/// (recording where that pointed), then replays the callback and records the result
+/// (7: nothing listening). Returns (script, its output dir).
+pub fn browser(s: &Sandbox) -> (PathBuf, PathBuf) {
+    let dir = s.root.join("browser");
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = s.root.join("browser.sh");
+    let d = dir.display();
+    write(
+        &script,
+        format!(
+            r#"#!/bin/bash
+# GET $2 from host:port $1; prints the whole response.
+get() {{
+    {{ printf 'GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$2" "$1" >&3; cat <&3; }} 3<>"/dev/tcp/${{1%:*}}/${{1##*:}}"
+}}
+printf '%s\n' "$@" > "{d}/argv"
+url="$1"
+rest=${{url#http://}}
+page=$(get "${{rest%%/*}}" "/${{rest#*/}}")
+location=$(printf '%s' "$page" | tr -d '\r' | sed -n 's/^Location: //p')
+printf '%s' "$location" > "{d}/location"
+rest=${{location#http://}}
+answer=$(get "${{rest%%/*}}" "/${{rest#*/}}")
+printf '%s' "$answer" | head -n 1 | cut -d' ' -f2 | tr -d '\r\n' > "{d}/status"
+printf '%s' "$answer" > "{d}/page.html"
+port=$(echo "$url" | sed 's/.*[?&]port=\([0-9]*\).*/\1/')
+state=$(echo "$url" | sed 's/.*[?&]state=\([0-9a-f]*\).*/\1/')
+sleep 0.3
+if get "127.0.0.1:$port" "/callback?state=$state&code=replayed-code" >/dev/null 2>&1; then
+    echo 0 > "{d}/replay.tmp"
+else
+    echo 7 > "{d}/replay.tmp"
+fi
+mv "{d}/replay.tmp" "{d}/replay"
+"#
+        ),
+    );
+    set_mode(&script, 0o755);
+    (script, dir)
+}
+
+/// Waits for the browser script to finish (its replay result), up to 10 s; then
+/// checks that no key reached the browser's argv or the callback URL it followed.
+pub fn replay_result(dir: &Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(text) = std::fs::read_to_string(dir.join("replay")) {
+            for file in ["argv", "location"] {
+                let text = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+                assert!(
+                    !text.contains("cl_live_"),
+                    "a key in the browser's {file}: {}",
+                    crate::common::mask(&text)
+                );
+            }
+            return text.trim().to_owned();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the browser script did not finish");
 }
 
 /// The status code of `GET target` on 127.0.0.1:`port`; `None` when refused.
