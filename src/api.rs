@@ -312,6 +312,11 @@ impl Api {
         &self.base
     }
 
+    /// The command a refused sign-in should be run again with.
+    pub fn retry(&self) -> &'static str {
+        self.retry
+    }
+
     /// The host (and port), for messages.
     pub fn host(&self) -> &str {
         &self.host

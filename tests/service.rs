@@ -162,6 +162,17 @@ fn login_in_the_browser_keeps_a_private_session_and_prints_none_of_it() {
     out.stdout_has("signed out");
     assert!(!file.exists());
     s.run(&["logout"]).stdout_has("not signed in");
+
+    // Messages name the command that was run.
+    let lazy = s.root.join("lazy-browser.sh");
+    write(&lazy, "#!/bin/sh\nexit 0\n");
+    set_mode(&lazy, 0o755);
+    s.env
+        .push(("BROWSER".into(), lazy.to_str().unwrap().to_owned()));
+    let out = s.run(&["login", "--timeout", "1"]);
+    out.assert_code(1);
+    out.stderr_has("run `codeloop login` again");
+    assert!(!file.exists());
 }
 
 #[test]

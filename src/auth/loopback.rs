@@ -22,23 +22,23 @@ use crate::sys::Sys;
 #[derive(Debug, Error)]
 pub enum SignInError {
     #[error(
-        "no sign-in came back from the browser within {0} seconds; run `codeloop auth` again (with `--timeout SECONDS` for more time), or `codeloop auth --no-browser` to sign in with email and password"
+        "no sign-in came back from the browser within {secs} seconds; run `{retry}` again (with `--timeout SECONDS` for more time), or `{retry} --no-browser` to sign in with email and password"
     )]
-    Timeout(u64),
+    Timeout { secs: u64, retry: &'static str },
     #[error(
         "the sign-in page sent the API key back in the URL, which codeloop refuses (it stays in the browser's history); nothing was saved; clear the browser's history and rotate that key: run `codeloop auth --rotate`"
     )]
     KeyInUrl,
-    #[error("the sign-in was not completed in the browser ({0}); run `codeloop auth` again")]
-    Denied(String),
+    #[error("the sign-in was not completed in the browser ({error}); run `{retry}` again")]
+    Denied { error: String, retry: &'static str },
     #[error(
-        "the browser came back without a valid sign-in code; nothing was saved; run `codeloop auth` again"
+        "the browser came back without a valid sign-in code; nothing was saved; run `{retry}` again"
     )]
-    BadCallback,
+    BadCallback { retry: &'static str },
     #[error(
-        "cannot start the sign-in listener on 127.0.0.1: {0}; run `codeloop auth --no-browser` instead"
+        "cannot start the sign-in listener on 127.0.0.1: {err}; run `{retry} --no-browser` instead"
     )]
-    Listen(io::Error),
+    Listen { err: io::Error, retry: &'static str },
     #[error("cannot make a random sign-in secret: {0}")]
     Random(String),
     #[error("{0}")]
@@ -77,11 +77,11 @@ pub fn sign_in(
     timeout: Duration,
     out: &mut dyn Write,
 ) -> Result<Grant, SignInError> {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(SignInError::Listen)?;
-    let port = listener.local_addr().map_err(SignInError::Listen)?.port();
-    listener
-        .set_nonblocking(true)
-        .map_err(SignInError::Listen)?;
+    let retry = api.retry();
+    let listen = |err| SignInError::Listen { err, retry };
+    let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(listen)?;
+    let port = listener.local_addr().map_err(listen)?.port();
+    listener.set_nonblocking(true).map_err(listen)?;
     let state = random_state()?;
     let verifier = random_verifier()?;
     let url = api.sign_in_url(port, &state, &challenge(&verifier), rotate, want);
@@ -98,7 +98,7 @@ pub fn sign_in(
             "could not open a browser ({e}); open the page above yourself"
         );
     }
-    let (stream, code) = wait_for_callback(&listener, &state, timeout)?;
+    let (stream, code) = wait_for_callback(&listener, &state, timeout, retry)?;
     // One shot: a replayed callback finds nothing listening.
     drop(listener);
     let redirect_uri = format!("http://127.0.0.1:{port}/callback");
@@ -120,18 +120,22 @@ fn wait_for_callback(
     listener: &TcpListener,
     state: &str,
     timeout: Duration,
+    retry: &'static str,
 ) -> Result<(TcpStream, String), SignInError> {
     let deadline = Instant::now() + timeout;
     loop {
         match listener.accept() {
             Ok((stream, _)) => {
-                if let Some(result) = serve(stream, state) {
+                if let Some(result) = serve(stream, state, retry) {
                     return result;
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 if Instant::now() >= deadline {
-                    return Err(SignInError::Timeout(timeout.as_secs()));
+                    return Err(SignInError::Timeout {
+                        secs: timeout.as_secs(),
+                        retry,
+                    });
                 }
                 std::thread::sleep(Duration::from_millis(25));
             }
@@ -157,7 +161,11 @@ const BAD_CALLBACK_PAGE: &str = "<!doctype html><meta charset=utf-8><title>codel
 /// Answers one connection. `Some` ends the wait: the callback with our state came.
 /// On success the browser's connection is handed back unanswered, to get its page
 /// once the exchange is done.
-fn serve(stream: TcpStream, state: &str) -> Option<Result<(TcpStream, String), SignInError>> {
+fn serve(
+    stream: TcpStream,
+    state: &str,
+    retry: &'static str,
+) -> Option<Result<(TcpStream, String), SignInError>> {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
@@ -203,13 +211,13 @@ fn serve(stream: TcpStream, state: &str) -> Option<Result<(TcpStream, String), S
             .filter(|c| c.is_ascii_graphic())
             .take(64)
             .collect();
-        return Some(Err(SignInError::Denied(error)));
+        return Some(Err(SignInError::Denied { error, retry }));
     }
     match param("code") {
         Some(code) if valid_code(&code) => Some(Ok((stream, code))),
         _ => {
             respond_html(&stream, 400, "Bad Request", BAD_CALLBACK_PAGE);
-            Some(Err(SignInError::BadCallback))
+            Some(Err(SignInError::BadCallback { retry }))
         }
     }
 }
