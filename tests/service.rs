@@ -245,12 +245,33 @@ fn signup_opens_the_page_and_always_prints_it() {
     }
     assert_eq!(read(&argv).trim(), url);
 
-    // Headless: no browser to open, the URL is there to copy.
+    // Headless (no display, no $BROWSER): xdg-open is not even tried; the URL is
+    // there to copy.
     s.system_path = String::new();
+    let xdg = s.bin.join("xdg-open");
+    write(
+        &xdg,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > {}.xdg\n",
+            argv.display()
+        ),
+    );
+    set_mode(&xdg, 0o755);
     let out = s.run(&["signup"]);
     out.assert_code(0);
     out.stdout_has(&url);
-    out.stdout_has("could not open a browser");
+    out.stdout_has("could not open a browser (no graphical display here");
+    // With a display, xdg-open gets the URL.
+    s.env.push(("DISPLAY".into(), ":0".into()));
+    s.run(&["signup"]).assert_code(0);
+    let opened = s.root.join("argv.xdg");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !opened.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(read(&opened).trim(), url);
+    s.env.pop();
+    std::fs::remove_file(&xdg).unwrap();
     let out = s.run(&["signup", "--no-browser"]);
     out.stdout_has(&url);
     assert!(!out.stdout.contains("could not open"));
