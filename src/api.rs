@@ -354,16 +354,8 @@ impl Api {
     ) -> Result<Grant, ApiError> {
         let mut body = json!({ "email": email, "password": password });
         merge(&mut body, want.body());
-        let (status, text) = self.send(
-            Call::PasswordSignIn,
-            "POST",
-            "/api/cli/login",
-            None,
-            Some(&body),
-            TIMEOUT,
-            BODY_LIMIT,
-        )?;
-        self.expect_ok(Call::PasswordSignIn, status)?;
+        let req = Req::new(Call::PasswordSignIn, "POST", "/api/cli/login").json(body);
+        let text = self.fetch(req)?;
         self.grant(want, &text)
     }
 
@@ -383,34 +375,16 @@ impl Api {
             "redirectUri": redirect_uri,
         });
         merge(&mut body, want.body());
-        let (status, text) = self.send(
-            Call::Exchange,
-            "POST",
-            "/api/cli/token",
-            None,
-            Some(&body),
-            TIMEOUT,
-            BODY_LIMIT,
-        )?;
-        self.expect_ok(Call::Exchange, status)?;
+        let text = self.fetch(Req::new(Call::Exchange, "POST", "/api/cli/token").json(body))?;
         self.grant(want, &text)
     }
 
     /// `POST /v1/keys` with the session: a new key named `name`.
     pub fn create_key(&self, session: &Session, name: &str) -> Result<CreatedKey, ApiError> {
-        let body = json!({ "name": name });
-        let bearer = session.expose();
-        let (status, text) = self.send(
-            Call::CreateKey,
-            "POST",
-            "/v1/keys",
-            Some(bearer),
-            Some(&body),
-            TIMEOUT,
-            BODY_LIMIT,
-        )?;
-        self.expect_ok(Call::CreateKey, status)?;
-        let v = self.json(&text)?;
+        let req = Req::new(Call::CreateKey, "POST", "/v1/keys")
+            .bearer(session.expose())
+            .json(json!({ "name": name }));
+        let v = self.json(&self.fetch(req)?)?;
         let key = self.key_in(&v)?;
         Ok(CreatedKey {
             id: str_field(&v, "id").unwrap_or_default(),
@@ -421,18 +395,9 @@ impl Api {
 
     /// `GET /v1/keys` with the session.
     pub fn list_keys(&self, session: &Session) -> Result<Vec<KeyInfo>, ApiError> {
-        let bearer = session.expose();
-        let (status, text) = self.send(
-            Call::ListKeys,
-            "GET",
-            "/v1/keys",
-            Some(bearer),
-            None,
-            TIMEOUT,
-            LIST_LIMIT,
-        )?;
-        self.expect_ok(Call::ListKeys, status)?;
-        let v = self.json(&text)?;
+        let mut req = Req::new(Call::ListKeys, "GET", "/v1/keys").bearer(session.expose());
+        req.limit = LIST_LIMIT;
+        let v = self.json(&self.fetch(req)?)?;
         let rows = v
             .get("keys")
             .and_then(Value::as_array)
@@ -457,16 +422,8 @@ impl Api {
     pub fn revoke_key(&self, session: &Session, id: &str) -> Result<(), ApiError> {
         check_key_id(id).map_err(ApiError::BadId)?;
         let path = format!("/v1/keys/{id}");
-        let bearer = session.expose();
-        let (status, _) = self.send(
-            Call::RevokeKey,
-            "DELETE",
-            &path,
-            Some(bearer),
-            None,
-            TIMEOUT,
-            BODY_LIMIT,
-        )?;
+        let req = Req::new(Call::RevokeKey, "DELETE", &path).bearer(session.expose());
+        let (status, _) = self.send(req)?;
         if status == 404 {
             return Err(ApiError::NoSuchKey {
                 host: self.host.clone(),
@@ -479,21 +436,14 @@ impl Api {
     /// `POST /v1/keys/validate` with the key as the bearer token, as the MCP server
     /// does; waits at most `timeout`. `Ok(())`: the service accepts the key.
     pub fn validate(&self, key: &ApiKey, timeout: Duration) -> Result<(), ApiError> {
-        let (status, text) = self.send(
-            Call::Validate,
-            "POST",
-            "/v1/keys/validate",
-            Some(key.expose()),
-            None,
-            timeout,
-            BODY_LIMIT,
-        )?;
-        self.expect_ok(Call::Validate, status)?;
+        let mut req = Req::new(Call::Validate, "POST", "/v1/keys/validate").bearer(key.expose());
+        req.timeout = timeout;
+        let text = self.fetch(req)?;
         match self.json(&text)?.get("valid").and_then(Value::as_bool) {
             Some(true) => Ok(()),
             Some(false) => Err(ApiError::KeyRejected {
                 host: self.host.clone(),
-                status,
+                status: 200,
             }),
             None => Err(self.malformed("no `valid` field")),
         }
@@ -501,50 +451,51 @@ impl Api {
 
     // -----------------------------------------------------------------------------
 
-    /// Sends one request; the status and the body text (at most `limit` bytes).
-    #[allow(clippy::too_many_arguments)]
-    fn send(
-        &self,
-        call: Call,
-        method: &str,
-        path: &str,
-        bearer: Option<&str>,
-        body: Option<&Value>,
-        timeout: Duration,
-        limit: u64,
-    ) -> Result<(u16, String), ApiError> {
-        let url = format!("{}{path}", self.base);
+    /// [`Api::send`], then any status but 2xx mapped to the call's error; the body.
+    fn fetch(&self, req: Req<'_>) -> Result<String, ApiError> {
+        let call = req.call;
+        let (status, text) = self.send(req)?;
+        self.expect_ok(call, status)?;
+        Ok(text)
+    }
+
+    /// Sends one request; the status and the body text (at most `req.limit` bytes).
+    fn send(&self, req: Req<'_>) -> Result<(u16, String), ApiError> {
+        let Req {
+            call: _,
+            method,
+            path,
+            bearer,
+            body,
+            timeout,
+            limit,
+        } = req;
         let agent = self.agent(timeout);
         let mut request = ureq::http::Request::builder()
             .method(method)
-            .uri(&url)
+            .uri(format!("{}{path}", self.base))
             .header("Accept", "application/json");
         if let Some(token) = bearer {
             request = request.header("Authorization", format!("Bearer {token}"));
         }
+        let bad = |e| self.network(&ureq::Error::Http(e), timeout);
         let result = match body {
-            Some(body) => {
-                let request = request
+            Some(body) => agent.run(
+                request
                     .header("Content-Type", "application/json")
                     .body(body.to_string())
-                    .map_err(|e| self.network(call, &ureq::Error::Http(e), timeout))?;
-                agent.run(request)
-            }
-            None => {
-                let request = request
-                    .body(())
-                    .map_err(|e| self.network(call, &ureq::Error::Http(e), timeout))?;
-                agent.run(request)
-            }
+                    .map_err(bad)?,
+            ),
+            None => agent.run(request.body(()).map_err(bad)?),
         };
-        let mut response = result.map_err(|e| self.network(call, &e, timeout))?;
+        let mut response = result.map_err(|e| self.network(&e, timeout))?;
         let status = response.status().as_u16();
         let text = response
             .body_mut()
             .with_config()
             .limit(limit)
             .read_to_string()
-            .map_err(|e| self.network(call, &e, timeout))?;
+            .map_err(|e| self.network(&e, timeout))?;
         Ok((status, text))
     }
 
@@ -562,7 +513,7 @@ impl Api {
             .into()
     }
 
-    fn network(&self, _call: Call, e: &ureq::Error, timeout: Duration) -> ApiError {
+    fn network(&self, e: &ureq::Error, timeout: Duration) -> ApiError {
         let host = self.host.clone();
         match e {
             ureq::Error::Timeout(_) => ApiError::Timeout {
@@ -654,6 +605,42 @@ impl Api {
                     .ok_or_else(|| self.malformed("a session token that is not one"))
             }
         }
+    }
+}
+
+/// One request: which call, where, with which credential and body.
+struct Req<'a> {
+    call: Call,
+    method: &'static str,
+    path: &'a str,
+    bearer: Option<&'a str>,
+    body: Option<Value>,
+    timeout: Duration,
+    limit: u64,
+}
+
+impl<'a> Req<'a> {
+    fn new(call: Call, method: &'static str, path: &'a str) -> Req<'a> {
+        Req {
+            call,
+            method,
+            path,
+            bearer: None,
+            body: None,
+            timeout: TIMEOUT,
+            limit: BODY_LIMIT,
+        }
+    }
+
+    /// The key or session token, for the `Authorization` header (its only place).
+    fn bearer(mut self, token: &'a str) -> Req<'a> {
+        self.bearer = Some(token);
+        self
+    }
+
+    fn json(mut self, body: Value) -> Req<'a> {
+        self.body = Some(body);
+        self
     }
 }
 
