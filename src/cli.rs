@@ -217,7 +217,8 @@ impl std::str::FromStr for KeyArg {
 // ---------------------------------------------------------------------------------
 // Accounts and keys: login, signup, keys
 
-pub const ACCOUNT_EXIT_CODES: &str = "Exit codes:
+pub const ACCOUNT_EXIT_CODES: &str = "\
+Exit codes:
   0  done
   1  error: sign-in failed, not signed in, session expired or not allowed, the
      service could not be reached or refused the request
