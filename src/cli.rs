@@ -40,6 +40,17 @@ pub enum Command {
     /// Sign in and save your CodeLoop API key to ~/.codeloop/config.json.
     #[command(after_help = AUTH_EXIT_CODES)]
     Auth(AuthArgs),
+    // Accounts and keys: the dashboard's operations from a terminal.
+    /// Sign in to your CodeLoop account and keep a session for `codeloop keys`.
+    #[command(after_help = ACCOUNT_EXIT_CODES)]
+    Login(LoginArgs),
+    /// Forget the session `codeloop login` saved (your API key stays).
+    Logout,
+    /// Open CodeLoop's sign-up page in a browser (the URL is printed too).
+    Signup(SignupArgs),
+    /// Create, list and revoke API keys (needs `codeloop login` first).
+    #[command(after_help = ACCOUNT_EXIT_CODES)]
+    Keys(KeysArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -56,7 +67,7 @@ Exit codes:
 Environment:
   CODELOOP_API_URL   where to sign in [default: https://codeloop.tech]
   CODELOOP_EMAIL     the email for --no-browser (else it is asked for)
-  HTTPS_PROXY, ALL_PROXY, NO_PROXY   the proxy for --no-browser";
+  HTTPS_PROXY, ALL_PROXY, NO_PROXY   the proxy for calls to the service";
 
 #[derive(Debug, Args)]
 pub struct AuthArgs {
@@ -158,6 +169,10 @@ pub struct DoctorArgs {
     /// Print one JSON document instead of the report.
     #[arg(long)]
     pub json: bool,
+
+    /// Do not ask the CodeLoop service whether the key is valid.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Args)]
@@ -179,4 +194,114 @@ pub struct InitArgs {
     /// Read the API key from standard input (never pass it as an argument).
     #[arg(long)]
     pub key_stdin: bool,
+
+    /// The API key, as CodeLoop's docs show. Other users of this computer can see it
+    /// in the process list: prefer --key-stdin or CODELOOP_API_KEY.
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<KeyArg>,
+}
+
+/// A key given on the command line: `Debug` never shows it, and parsing never fails
+/// (so clap never echoes it); the format is checked, without echo, by `auth`.
+#[derive(Clone)]
+pub struct KeyArg(pub String);
+
+impl std::fmt::Debug for KeyArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyArg(…)")
+    }
+}
+
+impl std::str::FromStr for KeyArg {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(KeyArg(s.to_owned()))
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Accounts and keys: login, signup, keys
+
+pub const ACCOUNT_EXIT_CODES: &str = "\
+Exit codes:
+  0  done
+  1  error: sign-in failed, not signed in, session expired or not allowed, the
+     service could not be reached or refused the request
+  2  usage error
+
+Environment:
+  CODELOOP_API_URL   the CodeLoop service [default: https://codeloop.tech]
+  CODELOOP_EMAIL     the email for --no-browser (else it is asked for)
+  HTTPS_PROXY, ALL_PROXY, NO_PROXY   the proxy";
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Sign in with email and password in the terminal instead of a browser.
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// With --no-browser: read the password from standard input (for scripts).
+    #[arg(long, requires = "no_browser")]
+    pub password_stdin: bool,
+
+    /// How long to wait for the browser sign-in.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct SignupArgs {
+    /// Only print the sign-up page's URL (for SSH and headless machines).
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysArgs {
+    #[command(subcommand)]
+    pub command: KeysCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create an API key and save it to ~/.codeloop/config.json (shown masked).
+    Create(KeysCreateArgs),
+    /// List your API keys (masked).
+    List(KeysListArgs),
+    /// Revoke an API key by its id (from `codeloop keys list`).
+    Revoke(KeysRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeysCreateArgs {
+    /// The key's name in the dashboard [default: "CLI — <hostname> (<date>)"].
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Do not save the key to ~/.codeloop/config.json (needs --show-secrets).
+    #[arg(long, requires = "show_secrets")]
+    pub no_save: bool,
+
+    /// Print the full key on standard output (and nothing else there), e.g. to pipe
+    /// it into a secret store.
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysListArgs {
+    /// Print one JSON document instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysRevokeArgs {
+    /// The key's id, as `codeloop keys list` shows it (never the key itself).
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// Revoke without asking (required when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }

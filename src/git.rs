@@ -1,9 +1,10 @@
 //! The two questions codeloop asks about a project in git — which of these paths are
-//! ignored, which are tracked — answered in-process for the common layout (a `.git`
-//! directory, the default excludes file, an index of version 2 to 4), so a run need
-//! not start git at all. Anything else (worktrees, a custom `core.excludesFile`,
-//! config includes, split or sparse indexes, `GIT_*` overrides) returns `None` and the
-//! caller asks the git binary. Read-only: this never writes.
+//! ignored, which are tracked (and, for `doctor`'s leak scan, every tracked path) —
+//! answered in-process for the common layout (a `.git` directory, the default
+//! excludes file, an index of version 2 to 4), so a run need not start git at all.
+//! Anything else (worktrees, a custom `core.excludesFile`, config includes, split or
+//! sparse indexes, `GIT_*` overrides) returns `None` and the caller asks the git
+//! binary. Read-only: this never writes.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -22,6 +23,39 @@ pub fn answers(
     candidates: &[String],
     files: &[String],
 ) -> Option<(Vec<String>, Vec<String>)> {
+    let (git_dir, config_home) = plain_layout(sys, top)?;
+    let tracked_all = index_paths(&git_dir.join("index"))?;
+    let tracked: Vec<String> = files
+        .iter()
+        .filter(|f| tracked_all.contains(f.as_str()))
+        .cloned()
+        .collect();
+
+    let global = matcher(top, &config_home.join("git").join("ignore"))?;
+    let exclude = matcher(top, &git_dir.join("info").join("exclude"))?;
+    let mut ignored = Vec::new();
+    for candidate in candidates {
+        // git check-ignore never calls a tracked file ignored.
+        if tracked_all.contains(candidate.as_str()) {
+            continue;
+        }
+        if is_ignored(top, candidate, &exclude, &global)? {
+            ignored.push(candidate.clone());
+        }
+    }
+    Some((ignored, tracked))
+}
+
+/// Every path git tracks in the work tree at `top` (what `git ls-files` lists,
+/// relative to `top`, with `/`), in git's order; `None` when only git can say.
+pub fn tracked(sys: &Sys, top: &Path) -> Option<Vec<String>> {
+    let (git_dir, _) = plain_layout(sys, top)?;
+    index_paths(&git_dir.join("index")).map(|set| set.into_iter().collect())
+}
+
+/// The `.git` directory and the config home, when the repository's layout is one
+/// this module fully understands.
+fn plain_layout(sys: &Sys, top: &Path) -> Option<(PathBuf, PathBuf)> {
     let git_dir = top.join(".git");
     if !git_dir.is_dir() || sys.env().keys().any(|k| k.starts_with("GIT_")) {
         return None;
@@ -53,26 +87,7 @@ pub fn answers(
             }
         }
     }
-    let tracked_all = index_paths(&git_dir.join("index"))?;
-    let tracked: Vec<String> = files
-        .iter()
-        .filter(|f| tracked_all.contains(f.as_str()))
-        .cloned()
-        .collect();
-
-    let global = matcher(top, &config_home.join("git").join("ignore"))?;
-    let exclude = matcher(top, &git_dir.join("info").join("exclude"))?;
-    let mut ignored = Vec::new();
-    for candidate in candidates {
-        // git check-ignore never calls a tracked file ignored.
-        if tracked_all.contains(candidate.as_str()) {
-            continue;
-        }
-        if is_ignored(top, candidate, &exclude, &global)? {
-            ignored.push(candidate.clone());
-        }
-    }
-    Some((ignored, tracked))
+    Some((git_dir, config_home))
 }
 
 /// A matcher for one ignore file whose patterns are relative to `root`; an empty one

@@ -1,8 +1,10 @@
 //! codeloop: wires the CodeLoop MCP server and API key into editors and shells.
 //! `run` is the whole program minus argument parsing, so tests can drive it in-process.
 
+pub mod api;
 pub mod apply;
 pub mod auth;
+pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod detect;
@@ -59,6 +61,10 @@ pub fn run(cli: Cli, sys: &mut Sys, out: &mut dyn Write, err: &mut dyn Write) ->
         Command::Uninstall(args) => commands::uninstall::run(&args, sys, out, err),
         Command::Doctor(args) => commands::doctor::run(&args, sys, out),
         Command::Auth(args) => commands::auth::run(&args, sys, out, err),
+        Command::Login(args) => commands::account::login(&args, sys, out),
+        Command::Logout => commands::account::logout(sys, out),
+        Command::Signup(args) => commands::account::signup(&args, sys, out),
+        Command::Keys(args) => commands::account::keys(&args, sys, out, err),
         Command::Completions { shell } => commands::completions(shell, out),
     };
     match result {

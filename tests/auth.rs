@@ -1,12 +1,12 @@
 //! `codeloop auth` and the key resolution chain, end to end with the real binary: a
-//! stand-in CodeLoop server on loopback (the sign-in page, which redirects the
-//! "browser" to codeloop's callback, and `/api/cli/login`), and `BROWSER` set to a
-//! bash script that follows the page (over `/dev/tcp`), then replays the callback.
+//! stand-in CodeLoop service on loopback (`tests/fake`: the sign-in page, which sends
+//! the "browser" back to codeloop's callback with a one-time code, the PKCE code
+//! exchange, and `/api/cli/login`), and `BROWSER` set to a bash script that follows
+//! the page (over `/dev/tcp`), then replays the callback.
 
 mod common;
+mod fake;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -16,225 +16,28 @@ use common::{
     KEY, KEY_MASKED, KEY2, Output, Sandbox, assert_no_full_key, mode, read, read_jsonc, set_mode,
     write,
 };
+use fake::{Answer, Fake, Page, Service, browser, closed_port, replay_result};
 
 const PASSWORD: &str = "hunter2 SENTINEL-PASSWORD";
 const EMAIL: &str = "me@example.com";
 
-// ---------------------------------------------------------------------------------
-// The stand-in CodeLoop server
-
-/// What `/api/cli/login` answers.
-#[derive(Clone)]
-enum Login {
-    /// 200 with `{"key": …}`.
-    Key(&'static str),
-    /// This status, with a small JSON error body.
-    Status(u16),
-}
-
-/// What the sign-in page does with the browser.
-#[derive(Clone)]
-enum Page {
-    /// Redirects to the callback with the right state and this key.
-    Key(&'static str),
-    /// First knocks on the listener with a wrong state, no state and another path
-    /// (recording the answers), then redirects like `Key`.
-    WrongStateFirst(&'static str),
-}
-
-struct Server {
-    base: String,
-    /// What the server saw: `login <body>`, `cli-auth <query>`, `wrong-state <code>`, …
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Server {
-    fn start(login: Login, page: Page) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let seen = log.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                serve(stream, &login, &page, &seen);
-            }
-        });
-        Server { base, log }
+/// A stand-in whose sign-in grants `key`.
+fn granting(key: &str) -> Service {
+    Fake {
+        grant_key: key.to_owned(),
+        ..Fake::default()
     }
-
-    fn log(&self) -> Vec<String> {
-        self.log.lock().unwrap().clone()
-    }
-
-    fn logged(&self, prefix: &str) -> Vec<String> {
-        self.log()
-            .into_iter()
-            .filter_map(|l| l.strip_prefix(prefix).map(str::to_owned))
-            .collect()
-    }
-}
-
-fn serve(stream: TcpStream, login: &Login, page: &Page, log: &Mutex<Vec<String>>) {
-    let mut reader = BufReader::new(&stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
-    let mut parts = line.split_whitespace();
-    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let mut length = 0;
-    loop {
-        let mut header = String::new();
-        reader.read_line(&mut header).unwrap();
-        if header.trim().is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            length = value.trim().parse().unwrap();
-        }
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
-    let body = String::from_utf8(body).unwrap();
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let mut stream = &stream;
-    match (method, path) {
-        ("POST", "/api/cli/login") => {
-            log.lock().unwrap().push(format!("login {body}"));
-            let (code, reply) = match login {
-                Login::Key(key) => (200, format!("{{\"key\":\"{key}\"}}")),
-                Login::Status(code) => (*code, "{\"error\":\"nope\"}".to_owned()),
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
-                reply.len()
-            );
-        }
-        ("GET", "/cli-auth") => {
-            log.lock().unwrap().push(format!("cli-auth {query}"));
-            let param = |name: &str| {
-                query
-                    .split('&')
-                    .find_map(|p| p.strip_prefix(&format!("{name}=")))
-                    .unwrap_or("")
-                    .to_owned()
-            };
-            let port: u16 = param("port").parse().unwrap();
-            let state = param("state");
-            let key = match page {
-                Page::Key(key) => key,
-                Page::WrongStateFirst(key) => {
-                    for (what, target) in [
-                        (
-                            "wrong-state",
-                            format!("/callback?state=x{state}&key={KEY2}"),
-                        ),
-                        ("no-state", format!("/callback?key={KEY2}")),
-                        ("other-path", format!("/elsewhere?state={state}&key={KEY2}")),
-                    ] {
-                        let code = http_get(port, &target);
-                        log.lock().unwrap().push(format!("{what} {code:?}"));
-                    }
-                    key
-                }
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:{port}/callback?state={state}&key={key}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            );
-        }
-        _ => {
-            let _ = write!(
-                stream,
-                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            );
-        }
-    }
-}
-
-/// The status code of `GET target` on 127.0.0.1:`port`; `None` when refused.
-fn http_get(port: u16, target: &str) -> Option<u16> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    write!(
-        stream,
-        "GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).ok()?;
-    reply.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// A port nothing listens on.
-fn closed_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    .start()
 }
 
 // ---------------------------------------------------------------------------------
 // The stand-in browser and running codeloop
 
-/// Writes the `BROWSER` script (plain bash and its `/dev/tcp`, no curl needed): it
-/// follows the sign-in page and its redirect to the callback, then replays the
-/// callback with another key and records the result (7: nothing listening).
-/// Returns (script, its output dir).
-fn browser(s: &Sandbox) -> (PathBuf, PathBuf) {
-    let dir = s.root.join("browser");
-    std::fs::create_dir_all(&dir).unwrap();
-    let script = s.root.join("browser.sh");
-    let d = dir.display();
-    write(
-        &script,
-        format!(
-            r#"#!/bin/bash
-# GET $2 from host:port $1; prints the whole response.
-get() {{
-    {{ printf 'GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$2" "$1" >&3; cat <&3; }} 3<>"/dev/tcp/${{1%:*}}/${{1##*:}}"
-}}
-url="$1"
-rest=${{url#http://}}
-page=$(get "${{rest%%/*}}" "/${{rest#*/}}")
-location=$(printf '%s' "$page" | tr -d '\r' | sed -n 's/^Location: //p')
-rest=${{location#http://}}
-answer=$(get "${{rest%%/*}}" "/${{rest#*/}}")
-printf '%s' "$answer" | head -n 1 | cut -d' ' -f2 | tr -d '\r\n' > "{d}/status"
-printf '%s' "$answer" > "{d}/page.html"
-port=$(echo "$url" | sed 's/.*[?&]port=\([0-9]*\).*/\1/')
-state=$(echo "$url" | sed 's/.*[?&]state=\([0-9a-f]*\).*/\1/')
-sleep 0.3
-if get "127.0.0.1:$port" "/callback?state=$state&key=cl_live_REPLAYkey123456" >/dev/null 2>&1; then
-    echo 0 > "{d}/replay.tmp"
-else
-    echo 7 > "{d}/replay.tmp"
-fi
-mv "{d}/replay.tmp" "{d}/replay"
-"#
-        ),
-    );
-    set_mode(&script, 0o755);
-    (script, dir)
-}
-
-/// Waits for the browser script to finish (its replay result), up to 10 s.
-fn replay_result(dir: &Path) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if let Ok(text) = std::fs::read_to_string(dir.join("replay")) {
-            return text.trim().to_owned();
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("the browser script did not finish");
-}
-
 /// Runs codeloop in the sandbox with `extra` env and `stdin` piped in; checks that
 /// no full key and never the password reach stdout or stderr.
 #[allow(clippy::disallowed_methods)] // this test file's one place that spawns codeloop with stdin
 fn run(s: &Sandbox, args: &[&str], extra: &[(&str, &str)], stdin: &str) -> Output {
+    use std::io::Write as _;
     let mut child = Command::new(env!("CARGO_BIN_EXE_codeloop"))
         .args(args)
         .current_dir(&s.cwd)
@@ -277,20 +80,28 @@ fn saved_key(s: &Sandbox) -> Option<String> {
         .flatten()
 }
 
-fn sign_in_env<'a>(server: &'a Server, script: &'a Path) -> Vec<(&'a str, &'a str)> {
+fn sign_in_env<'a>(server: &'a Service, script: &'a Path) -> Vec<(&'a str, &'a str)> {
     vec![
         ("CODELOOP_API_URL", server.base.as_str()),
         ("BROWSER", script.to_str().unwrap()),
+        ("HOSTNAME", "testbox"),
     ]
 }
 
+/// The exchange's body, as the stand-in received it.
+fn exchange_body(server: &Service) -> serde_json::Value {
+    let token = server.to("POST", "/api/cli/token");
+    assert_eq!(token.len(), 1, "one exchange");
+    token[0].json()
+}
+
 // ---------------------------------------------------------------------------------
-// The browser sign-in
+// The browser sign-in (RFC 8252 loopback redirect with PKCE)
 
 #[test]
-fn browser_sign_in_saves_the_key_privately_and_refuses_a_replayed_callback() {
+fn browser_sign_in_exchanges_a_code_with_pkce_and_saves_the_key_privately() {
     let s = Sandbox::without_key();
-    let server = Server::start(Login::Status(500), Page::Key(KEY));
+    let server = granting(KEY);
     let (script, dir) = browser(&s);
 
     let out = run(
@@ -314,18 +125,42 @@ fn browser_sign_in_saves_the_key_privately_and_refuses_a_replayed_callback() {
     assert_eq!(replay_result(&dir), "7");
     assert_eq!(read(&dir.join("status")), "200");
     assert!(read(&dir.join("page.html")).contains("return to the terminal"));
-    // The state is 256 bits of hex, and no rotation was asked for.
-    let query = &server.logged("cli-auth ")[0];
-    let state = query.split("state=").nth(1).unwrap();
-    assert_eq!(state.len(), 64, "{query}");
-    assert!(!query.contains("rotate"));
+    // The page got a 256-bit state, an S256 challenge, and no rotation.
+    let page = &server.to("GET", "/cli-auth")[0];
+    assert_eq!(page.param("state").unwrap().len(), 64, "{}", page.query);
+    assert_eq!(page.param("code_challenge_method").as_deref(), Some("S256"));
+    assert_eq!(page.param("code_challenge").unwrap().len(), 43);
+    assert_eq!(page.param("scope").as_deref(), Some("key"));
+    assert!(page.param("rotate").is_none());
+    // The browser came back with a code, never a key; codeloop exchanged it once,
+    // with the verifier whose S256 is the challenge (the stand-in checks it).
+    assert!(read(&dir.join("location")).contains("&code=code-"));
+    let body = exchange_body(&server);
+    assert_eq!(
+        fake::s256(body["codeVerifier"].as_str().unwrap()),
+        page.param("code_challenge").unwrap()
+    );
+    assert_eq!(body["grantType"], "authorization_code");
+    let port = page.param("port").unwrap();
+    assert_eq!(
+        body["redirectUri"],
+        format!("http://127.0.0.1:{port}/callback")
+    );
+    let name = body["keyName"].as_str().unwrap();
+    assert!(name.starts_with("CLI — testbox (20"), "{name}");
+    assert!(server.noted("token-refused").is_empty());
+    server.assert_no_secret_in_urls();
     assert_eq!(saved_key(&s).as_deref(), Some(KEY));
 }
 
 #[test]
 fn a_wrong_or_missing_state_gets_400_and_the_right_one_still_works() {
     let s = Sandbox::without_key();
-    let server = Server::start(Login::Status(500), Page::WrongStateFirst(KEY));
+    let server = Fake {
+        page: Page::WrongStateFirst,
+        ..Fake::default()
+    }
+    .start();
     let (script, dir) = browser(&s);
 
     let out = run(
@@ -336,17 +171,101 @@ fn a_wrong_or_missing_state_gets_400_and_the_right_one_still_works() {
     );
 
     out.assert_code(0);
-    assert_eq!(server.logged("wrong-state "), ["Some(400)"]);
-    assert_eq!(server.logged("no-state "), ["Some(400)"]);
-    assert_eq!(server.logged("other-path "), ["Some(404)"]);
+    assert_eq!(server.noted("wrong-state "), ["Some(400)"]);
+    assert_eq!(server.noted("no-state "), ["Some(400)"]);
+    assert_eq!(server.noted("other-path "), ["Some(404)"]);
     assert_eq!(saved_key(&s).as_deref(), Some(KEY));
     replay_result(&dir);
 }
 
 #[test]
+fn a_callback_that_carries_a_key_instead_of_a_code_is_refused() {
+    let s = Sandbox::without_key();
+    let server = Fake {
+        page: Page::KeyInUrl(KEY.to_owned()),
+        ..Fake::default()
+    }
+    .start();
+    let (script, dir) = browser(&s);
+    // The stand-in browser would record the key-bearing URL: this test reads only
+    // its status and page.
+    let out = run(
+        &s,
+        &["auth", "--timeout", "20"],
+        &sign_in_env(&server, &script),
+        "",
+    );
+
+    out.assert_code(1);
+    out.stderr_has("in the URL");
+    out.stderr_has("codeloop auth --rotate");
+    assert!(!config_json(&s).exists());
+    assert!(server.to("POST", "/api/cli/token").is_empty());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !dir.join("replay").exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(read(&dir.join("status")), "400");
+    assert!(read(&dir.join("page.html")).contains("refused"));
+}
+
+#[test]
+fn a_refused_code_or_a_denied_sign_in_saves_nothing() {
+    for (fake, expected, status) in [
+        (
+            Fake {
+                token: Answer::Status(400),
+                ..Fake::default()
+            },
+            "refused the sign-in code",
+            "502",
+        ),
+        (
+            Fake {
+                token: Answer::Status(503),
+                ..Fake::default()
+            },
+            "try again later",
+            "502",
+        ),
+        (
+            Fake {
+                token: Answer::Garbage,
+                ..Fake::default()
+            },
+            "does not understand",
+            "502",
+        ),
+        (
+            Fake {
+                page: Page::Denied,
+                ..Fake::default()
+            },
+            "access_denied",
+            "400",
+        ),
+    ] {
+        let s = Sandbox::without_key();
+        let server = fake.start();
+        let (script, dir) = browser(&s);
+        let out = run(
+            &s,
+            &["auth", "--timeout", "20"],
+            &sign_in_env(&server, &script),
+            "",
+        );
+        out.assert_code(1);
+        out.stderr_has(expected);
+        assert!(!config_json(&s).exists());
+        replay_result(&dir);
+        assert_eq!(read(&dir.join("status")), status, "{expected}");
+    }
+}
+
+#[test]
 fn no_sign_in_within_the_timeout_is_a_clear_error() {
     let s = Sandbox::without_key();
-    let server = Server::start(Login::Status(500), Page::Key(KEY));
+    let server = granting(KEY);
     let lazy = s.root.join("lazy-browser.sh");
     write(&lazy, "#!/bin/sh\nexit 0\n");
     set_mode(&lazy, 0o755);
@@ -367,9 +286,9 @@ fn no_sign_in_within_the_timeout_is_a_clear_error() {
 }
 
 #[test]
-fn a_malformed_key_from_the_callback_is_rejected_not_saved_not_echoed() {
+fn a_malformed_key_from_the_exchange_is_rejected_not_saved_not_echoed() {
     let s = Sandbox::without_key();
-    let server = Server::start(Login::Status(500), Page::Key("cl_live_bad!SENTINEL"));
+    let server = granting("cl_live_bad!SENTINEL");
     let (script, dir) = browser(&s);
 
     let out = run(
@@ -383,13 +302,13 @@ fn a_malformed_key_from_the_callback_is_rejected_not_saved_not_echoed() {
     out.stderr_has("not a valid CodeLoop API key");
     assert!(!config_json(&s).exists());
     replay_result(&dir);
-    assert_eq!(read(&dir.join("status")), "400");
+    assert_eq!(read(&dir.join("status")), "502");
 }
 
 #[test]
 fn without_browser_the_url_is_still_printed() {
     let s = Sandbox::without_key();
-    let server = Server::start(Login::Status(500), Page::Key(KEY));
+    let server = granting(KEY);
     // No BROWSER and no xdg-open on PATH: the URL is there to open by hand.
     let mut s = s;
     s.system_path = String::new();
@@ -404,10 +323,32 @@ fn without_browser_the_url_is_still_printed() {
     out.stdout_has("could not open a browser");
 }
 
+#[test]
+fn plain_http_to_another_host_is_refused_before_anything_is_sent() {
+    let s = Sandbox::without_key();
+    for args in [
+        &["auth", "--timeout", "1"][..],
+        &["auth", "--no-browser", "--password-stdin"],
+    ] {
+        let out = run(
+            &s,
+            args,
+            &[
+                ("CODELOOP_API_URL", "http://example.com"),
+                ("CODELOOP_EMAIL", EMAIL),
+            ],
+            PASSWORD,
+        );
+        out.assert_code(1);
+        out.stderr_has("plain http");
+        assert!(!out.stdout.contains("cli-auth"));
+    }
+}
+
 // ---------------------------------------------------------------------------------
 // --no-browser
 
-fn login_env(server: &Server) -> Vec<(&str, &str)> {
+fn login_env(server: &Service) -> Vec<(&str, &str)> {
     vec![
         ("CODELOOP_API_URL", server.base.as_str()),
         ("CODELOOP_EMAIL", EMAIL),
@@ -418,7 +359,7 @@ fn login_env(server: &Server) -> Vec<(&str, &str)> {
 #[test]
 fn email_and_password_sign_in_posts_json_and_saves_the_key() {
     let s = Sandbox::without_key();
-    let server = Server::start(Login::Key(KEY), Page::Key(KEY));
+    let server = granting(KEY);
 
     let out = run(
         &s,
@@ -430,28 +371,41 @@ fn email_and_password_sign_in_posts_json_and_saves_the_key() {
     out.assert_code(0);
     out.stdout_has(KEY_MASKED);
     assert_eq!(saved_key(&s).as_deref(), Some(KEY));
-    let body: serde_json::Value = serde_json::from_str(&server.logged("login ")[0]).unwrap();
+    let login = &server.to("POST", "/api/cli/login")[0];
+    assert_eq!(login.header("content-type"), Some("application/json"));
+    let mut body = login.json();
+    let name = body["keyName"].take();
     assert_eq!(
         body,
-        serde_json::json!({"email": EMAIL, "password": PASSWORD, "keyName": "codeloop-cli on testbox"})
+        serde_json::json!({"email": EMAIL, "password": PASSWORD, "keyName": null})
     );
+    let name = name.as_str().unwrap();
+    assert!(
+        name.starts_with("CLI — testbox (20") && name.ends_with(')'),
+        "{name}"
+    );
+    server.assert_no_secret_in_urls();
 }
 
 #[test]
 fn login_errors_map_to_clear_messages_and_save_nothing() {
+    let key = |k: &str| Answer::Json(serde_json::json!({ "key": k }));
     for (login, expected) in [
-        (Login::Status(401), "wrong email or password"),
-        (Login::Status(429), "slow down"),
-        (Login::Status(500), "try again later"),
-        (Login::Status(503), "try again later"),
-        (Login::Key("cl_live_short"), "not a valid CodeLoop API key"),
-        (
-            Login::Key("SENTINEL-not-a-key"),
-            "not a valid CodeLoop API key",
-        ),
+        (Answer::Status(401), "wrong email or password"),
+        (Answer::Status(429), "slow down"),
+        (Answer::Status(500), "try again later"),
+        (Answer::Status(503), "try again later"),
+        (Answer::Status(302), "HTTP 302"),
+        (Answer::Garbage, "does not understand"),
+        (key("cl_live_short"), "not a valid CodeLoop API key"),
+        (key("SENTINEL-not-a-key"), "not a valid CodeLoop API key"),
     ] {
         let s = Sandbox::without_key();
-        let server = Server::start(login, Page::Key(KEY));
+        let server = Fake {
+            login,
+            ..Fake::default()
+        }
+        .start();
         let out = run(
             &s,
             &["auth", "--no-browser", "--password-stdin"],
@@ -481,7 +435,7 @@ fn an_unreachable_server_is_named() {
 #[test]
 fn no_browser_without_a_terminal_needs_the_email_and_password_stdin() {
     let s = Sandbox::without_key();
-    let server = Server::start(Login::Key(KEY), Page::Key(KEY));
+    let server = granting(KEY);
     let out = run(&s, &["auth", "--no-browser"], &login_env(&server), PASSWORD);
     out.assert_code(1);
     out.stderr_has("--password-stdin");
@@ -494,7 +448,7 @@ fn no_browser_without_a_terminal_needs_the_email_and_password_stdin() {
     );
     out.assert_code(1);
     out.stderr_has("CODELOOP_EMAIL");
-    assert!(server.logged("login ").is_empty());
+    assert!(server.requests().is_empty());
     // A password is never an argument.
     let out = run(&s, &["auth", "--password", "x"], &[], "");
     out.assert_code(2);
@@ -640,7 +594,7 @@ fn rotate_replaces_the_key_everywhere_it_was_configured_and_nowhere_else() {
     .assert_code(0);
     // Gemini is detected but was never configured: rotation leaves it alone.
     std::fs::create_dir_all(s.home_path(".gemini")).unwrap();
-    let server = Server::start(Login::Status(500), Page::Key(KEY2));
+    let server = granting(KEY2);
     let (script, dir) = browser(&s);
 
     let out = run(
@@ -651,7 +605,12 @@ fn rotate_replaces_the_key_everywhere_it_was_configured_and_nowhere_else() {
     );
 
     out.assert_code(0);
-    assert!(server.logged("cli-auth ")[0].ends_with("&rotate=1"));
+    let page = &server.to("GET", "/cli-auth")[0];
+    assert_eq!(page.param("rotate").as_deref(), Some("1"));
+    assert!(page.param("code_challenge").is_some());
+    // --rotate works the same way: a code, exchanged once with the verifier.
+    assert!(exchange_body(&server)["codeVerifier"].is_string());
+    server.assert_no_secret_in_urls();
     assert_eq!(saved_key(&s).as_deref(), Some(KEY2));
     for file in [
         s.project_path(".cursor/mcp.json"),
@@ -787,7 +746,7 @@ fn at_a_terminal_init_offers_to_paste_a_key_and_saves_it() {
 #[test]
 fn at_a_terminal_init_offers_the_browser_sign_in() {
     let s = Sandbox::without_key();
-    let server = Server::start(Login::Status(500), Page::Key(KEY));
+    let server = granting(KEY);
     let (script, dir) = browser(&s);
     let env = sign_in_env(&server, &script);
     let (code, output, _) = run_at_terminal(&s, &["init", "--only", "cursor"], &env, "browser", "");

@@ -1,71 +1,90 @@
-//! The browser sign-in: a one-shot HTTP/1.1 listener on 127.0.0.1 with an OS-chosen
-//! port, a random `state`, and `{base}/cli-auth?port=…&state=…` opened in the browser.
-//! It accepts exactly one `GET /callback` whose `state` matches (compared in constant
-//! time), then closes. It never prints the callback URL or the key.
+//! The browser sign-in, as native apps do it (RFC 8252 with PKCE, RFC 7636): a
+//! one-shot HTTP/1.1 listener on 127.0.0.1 with an OS-chosen port, a random `state`
+//! and code verifier, and `{base}/cli-auth?port=…&state=…&code_challenge=…` (S256)
+//! opened in the browser. It accepts exactly one `GET /callback` whose `state`
+//! matches (compared in constant time) and that carries a one-time `code`, closes the
+//! listener, and exchanges code + verifier for the key (or session) over HTTPS in one
+//! call of `crate::api`. A callback that carries a key instead of a code is refused:
+//! a key in a URL lands in the browser's history. Never prints the callback URL.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use super::{ApiKey, InvalidKey};
+use crate::api::{Api, ApiError, Grant, Want};
 use crate::sys::Sys;
-
-/// Where `codeloop auth` signs in unless `CODELOOP_API_URL` says otherwise.
-pub const DEFAULT_BASE: &str = "https://codeloop.tech";
-pub const BASE_VAR: &str = "CODELOOP_API_URL";
-
-/// `CODELOOP_API_URL` (without a trailing slash), or the default.
-pub fn base_url(sys: &Sys) -> String {
-    sys.var(BASE_VAR)
-        .unwrap_or(DEFAULT_BASE)
-        .trim_end_matches('/')
-        .to_owned()
-}
 
 #[derive(Debug, Error)]
 pub enum SignInError {
     #[error(
-        "no sign-in came back from the browser within {0} seconds; run `codeloop auth` again (with `--timeout SECONDS` for more time), or `codeloop auth --no-browser` to sign in with email and password"
+        "no sign-in came back from the browser within {secs} seconds; run `{retry}` again (with `--timeout SECONDS` for more time), or `{retry} --no-browser` to sign in with email and password"
     )]
-    Timeout(u64),
+    Timeout { secs: u64, retry: &'static str },
     #[error(
-        "the browser sign-in sent back a value that {0}; nothing was saved; run `codeloop auth` again"
+        "the sign-in page sent the API key back in the URL, which codeloop refuses (it stays in the browser's history); nothing was saved; clear the browser's history and rotate that key: run `codeloop auth --rotate`"
     )]
-    BadKey(InvalidKey),
+    KeyInUrl,
+    #[error("the sign-in was not completed in the browser ({error}); run `{retry}` again")]
+    Denied { error: String, retry: &'static str },
     #[error(
-        "cannot start the sign-in listener on 127.0.0.1: {0}; run `codeloop auth --no-browser` instead"
+        "the browser came back without a valid sign-in code; nothing was saved; run `{retry}` again"
     )]
-    Listen(io::Error),
-    #[error("cannot make a random sign-in state: {0}")]
+    BadCallback { retry: &'static str },
+    #[error(
+        "cannot start the sign-in listener on 127.0.0.1: {err}; run `{retry} --no-browser` instead"
+    )]
+    Listen { err: io::Error, retry: &'static str },
+    #[error("cannot make a random sign-in secret: {0}")]
     Random(String),
+    #[error("{0}")]
+    Api(#[from] ApiError),
+}
+
+fn random_bytes() -> Result<[u8; 32], SignInError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| SignInError::Random(e.to_string()))?;
+    Ok(bytes)
 }
 
 /// 256 bits from the OS RNG, as 64 hex digits.
 fn random_state() -> Result<String, SignInError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| SignInError::Random(e.to_string()))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(random_bytes()?.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Runs the browser sign-in and returns the key the browser sent back. Prints the
-/// URL on `out` (for SSH and headless machines), and tries to open it.
+/// A PKCE code verifier: 256 bits from the OS RNG, base64url without padding (43
+/// characters of RFC 7636's unreserved set).
+fn random_verifier() -> Result<String, SignInError> {
+    Ok(URL_SAFE_NO_PAD.encode(random_bytes()?))
+}
+
+/// The S256 code challenge: `BASE64URL(SHA256(verifier))`, no padding.
+pub fn challenge(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// Runs the browser sign-in and returns what the service issued for `want`. Prints
+/// the page's URL on `out` (for SSH and headless machines), and tries to open it.
 pub fn sign_in(
     sys: &Sys,
-    base: &str,
+    api: &Api,
+    want: &Want,
     rotate: bool,
     timeout: Duration,
     out: &mut dyn Write,
-) -> Result<ApiKey, SignInError> {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(SignInError::Listen)?;
-    let port = listener.local_addr().map_err(SignInError::Listen)?.port();
-    listener
-        .set_nonblocking(true)
-        .map_err(SignInError::Listen)?;
+) -> Result<Grant, SignInError> {
+    let retry = api.retry();
+    let listen = |err| SignInError::Listen { err, retry };
+    let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(listen)?;
+    let port = listener.local_addr().map_err(listen)?.port();
+    listener.set_nonblocking(true).map_err(listen)?;
     let state = random_state()?;
-    let rotate = if rotate { "&rotate=1" } else { "" };
-    let url = format!("{base}/cli-auth?port={port}&state={state}{rotate}");
+    let verifier = random_verifier()?;
+    let url = api.sign_in_url(port, &state, &challenge(&verifier), rotate, want);
 
     let _ = writeln!(
         out,
@@ -79,27 +98,44 @@ pub fn sign_in(
             "could not open a browser ({e}); open the page above yourself"
         );
     }
-    wait_for_callback(&listener, &state, timeout)
-    // `listener` is dropped here: a replayed callback finds nothing listening.
+    let (stream, code) = wait_for_callback(&listener, &state, timeout, retry)?;
+    // One shot: a replayed callback finds nothing listening.
+    drop(listener);
+    let redirect_uri = format!("http://127.0.0.1:{port}/callback");
+    match api.exchange(&code, &verifier, &redirect_uri, want) {
+        Ok(grant) => {
+            respond_html(&stream, 200, "OK", DONE_PAGE);
+            Ok(grant)
+        }
+        Err(e) => {
+            respond_html(&stream, 502, "Bad Gateway", FAILED_PAGE);
+            Err(SignInError::Api(e))
+        }
+    }
 }
 
-/// Serves the listener until one callback carries `state`, or `timeout` passes.
+/// Serves the listener until a callback carries `state`, or `timeout` passes; the
+/// browser's connection (still waiting for its page) and the code.
 fn wait_for_callback(
     listener: &TcpListener,
     state: &str,
     timeout: Duration,
-) -> Result<ApiKey, SignInError> {
+    retry: &'static str,
+) -> Result<(TcpStream, String), SignInError> {
     let deadline = Instant::now() + timeout;
     loop {
         match listener.accept() {
             Ok((stream, _)) => {
-                if let Some(result) = serve(stream, state) {
+                if let Some(result) = serve(stream, state, retry) {
                     return result;
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 if Instant::now() >= deadline {
-                    return Err(SignInError::Timeout(timeout.as_secs()));
+                    return Err(SignInError::Timeout {
+                        secs: timeout.as_secs(),
+                        retry,
+                    });
                 }
                 std::thread::sleep(Duration::from_millis(25));
             }
@@ -111,13 +147,25 @@ fn wait_for_callback(
 
 const DONE_PAGE: &str = "<!doctype html><meta charset=utf-8><title>codeloop</title>\
 <body style=\"font-family:sans-serif;margin:3em\"><h1>Signed in</h1>\
-<p>codeloop has your API key. You can close this tab and return to the terminal.</p>";
-const BAD_KEY_PAGE: &str = "<!doctype html><meta charset=utf-8><title>codeloop</title>\
+<p>codeloop is signed in. You can close this tab and return to the terminal.</p>";
+const FAILED_PAGE: &str = "<!doctype html><meta charset=utf-8><title>codeloop</title>\
 <body style=\"font-family:sans-serif;margin:3em\"><h1>Sign-in failed</h1>\
-<p>The key sent back was not a valid CodeLoop API key. Return to the terminal and run <code>codeloop auth</code> again.</p>";
+<p>codeloop could not finish the sign-in. Return to the terminal to see why.</p>";
+const KEY_IN_URL_PAGE: &str = "<!doctype html><meta charset=utf-8><title>codeloop</title>\
+<body style=\"font-family:sans-serif;margin:3em\"><h1>Sign-in refused</h1>\
+<p>This page sent an API key in the address, where browser history keeps it. codeloop refused it. Return to the terminal.</p>";
+const BAD_CALLBACK_PAGE: &str = "<!doctype html><meta charset=utf-8><title>codeloop</title>\
+<body style=\"font-family:sans-serif;margin:3em\"><h1>Sign-in failed</h1>\
+<p>The browser came back without a sign-in code. Return to the terminal and run <code>codeloop auth</code> again.</p>";
 
 /// Answers one connection. `Some` ends the wait: the callback with our state came.
-fn serve(stream: TcpStream, state: &str) -> Option<Result<ApiKey, SignInError>> {
+/// On success the browser's connection is handed back unanswered, to get its page
+/// once the exchange is done.
+fn serve(
+    stream: TcpStream,
+    state: &str,
+    retry: &'static str,
+) -> Option<Result<(TcpStream, String), SignInError>> {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
@@ -126,6 +174,7 @@ fn serve(stream: TcpStream, state: &str) -> Option<Result<ApiKey, SignInError>> 
         respond(&stream, 400, "Bad Request", "bad request");
         return None;
     };
+    drop(reader);
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     if path != "/callback" {
         respond(&stream, 404, "Not Found", "not found");
@@ -148,17 +197,37 @@ fn serve(stream: TcpStream, state: &str) -> Option<Result<ApiKey, SignInError>> 
         );
         return None;
     }
-    let key = param("key").unwrap_or_default();
-    Some(match ApiKey::parse(key.trim()) {
-        Ok(key) => {
-            respond_html(&stream, 200, "OK", DONE_PAGE);
-            Ok(key)
+    if query.split('&').any(|pair| {
+        let name = pair.split('=').next().unwrap_or_default();
+        name == "key" || percent_decode(pair).contains(crate::auth::PREFIX)
+    }) {
+        respond_html(&stream, 400, "Bad Request", KEY_IN_URL_PAGE);
+        return Some(Err(SignInError::KeyInUrl));
+    }
+    if let Some(error) = param("error") {
+        respond_html(&stream, 400, "Bad Request", BAD_CALLBACK_PAGE);
+        let error: String = error
+            .chars()
+            .filter(|c| c.is_ascii_graphic())
+            .take(64)
+            .collect();
+        return Some(Err(SignInError::Denied { error, retry }));
+    }
+    match param("code") {
+        Some(code) if valid_code(&code) => Some(Ok((stream, code))),
+        _ => {
+            respond_html(&stream, 400, "Bad Request", BAD_CALLBACK_PAGE);
+            Some(Err(SignInError::BadCallback { retry }))
         }
-        Err(e) => {
-            respond_html(&stream, 400, "Bad Request", BAD_KEY_PAGE);
-            Err(SignInError::BadKey(e))
-        }
-    })
+    }
+}
+
+/// A one-time code: 1 to 512 of RFC 3986's unreserved characters.
+fn valid_code(code: &str) -> bool {
+    (1..=512).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
 /// The request target of a `GET` (its headers are read and ignored); `None` for
@@ -240,6 +309,26 @@ fn hex(c: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pkce_matches_rfc_7636_appendix_b() {
+        assert_eq!(
+            challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        let v = random_verifier().unwrap();
+        assert_eq!(v.len(), 43);
+        assert!(valid_code(&v), "the verifier uses the unreserved set");
+        assert_ne!(v, random_verifier().unwrap());
+    }
+
+    #[test]
+    fn codes_are_unreserved_characters_only() {
+        assert!(valid_code("abc-DEF_12.3~"));
+        for bad in ["", "a b", "a&b", "a%20", &"a".repeat(513)] {
+            assert!(!valid_code(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn compares_in_constant_time_but_correctly() {

@@ -1,12 +1,13 @@
 //! The shared auth module: the API key type (which never prints itself), the format
 //! check, masking, the resolution chain every command gets its key from
-//! (`--key-stdin`, `CODELOOP_API_KEY`, `~/.codeloop/config.json`, then — only when a
-//! person is at the terminal — a browser sign-in or a pasted key), the key store and
-//! the sign-in flows. It must never echo a rejected value, and never put a key
-//! anywhere but its own store.
+//! (`--key-stdin`, `init --key`, `CODELOOP_API_KEY`, `~/.codeloop/config.json`, then —
+//! only when a person is at the terminal — a browser sign-in or a pasted key), the key
+//! and session stores and the browser sign-in. Service calls live in `crate::api`.
+//! It must never echo a rejected value, and never put a key anywhere but its own
+//! store.
 
-pub mod login;
 pub mod loopback;
+pub mod session;
 pub mod store;
 
 use std::borrow::Cow;
@@ -19,6 +20,7 @@ use thiserror::Error;
 
 use crate::paths::Paths;
 use crate::plan::json;
+use crate::render::YELLOW;
 use crate::sys::Sys;
 
 pub const PREFIX: &str = "cl_live_";
@@ -114,6 +116,8 @@ pub fn mask_secrets(text: &str) -> Cow<'_, str> {
 pub enum KeySource {
     /// `--key-stdin`.
     Stdin,
+    /// `init --key KEY`.
+    Argument,
     Env,
     ConfigFile(PathBuf),
     /// The browser sign-in just now; saved to this file.
@@ -127,6 +131,7 @@ impl KeySource {
     pub fn describe(&self, paths: &Paths) -> String {
         match self {
             KeySource::Stdin => "standard input (--key-stdin)".to_owned(),
+            KeySource::Argument => "the --key argument".to_owned(),
             KeySource::Env => format!("the {ENV_VAR} environment variable"),
             KeySource::ConfigFile(p) => paths.display(p),
             KeySource::SignIn(p) => format!("the browser sign-in (saved to {})", paths.display(p)),
@@ -138,6 +143,7 @@ impl KeySource {
     pub fn label(&self, paths: &Paths) -> String {
         match self {
             KeySource::Stdin => "stdin".to_owned(),
+            KeySource::Argument => "argument".to_owned(),
             KeySource::Env => "environment".to_owned(),
             KeySource::ConfigFile(p) => paths.display(p),
             KeySource::SignIn(_) => "browser".to_owned(),
@@ -162,12 +168,18 @@ pub enum AuthError {
         "the value on standard input (--key-stdin) {0}; pipe in the key from `codeloop auth` or your secret store"
     )]
     BadStdinKey(InvalidKey),
+    #[error(
+        "the value of --key {0}; pass the key from `codeloop auth` (better: pipe it in with --key-stdin)"
+    )]
+    BadArgKey(InvalidKey),
     #[error("cannot read standard input (--key-stdin): {0}")]
     Stdin(std::io::Error),
     #[error("the pasted value {0}; nothing was saved; run `codeloop auth` or paste the key again")]
     BadPastedKey(InvalidKey),
     #[error("{0}")]
     SignIn(#[from] loopback::SignInError),
+    #[error("{0}")]
+    Api(#[from] crate::api::ApiError),
     #[error("could not read your answer ({0}); {hint}", hint = ways_hint())]
     Prompt(std::io::Error),
 }
@@ -189,26 +201,32 @@ pub fn no_key_message(command: &str) -> String {
 
 /// How far [`resolve_key_with`] may go.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Resolve {
+pub struct Resolve<'a> {
     /// `--key-stdin`: the key is standard input, and nothing else is consulted.
     pub key_stdin: bool,
+    /// `init --key KEY`: after `--key-stdin`, before the environment.
+    pub key_arg: Option<&'a str>,
     /// A person may be asked: offer the browser sign-in or pasting a key.
     pub interactive: bool,
 }
 
-/// The whole chain: `--key-stdin`, then [`resolve_key`] (the environment, then
+/// The whole chain: `--key-stdin`, then `--key`, then [`resolve_key`] (the environment, then
 /// `~/.codeloop/config.json`, with a warning on `err` when that file is readable by
 /// others), then — only when `how.interactive` — a browser sign-in or a pasted key,
 /// saved to `~/.codeloop/config.json`. `Ok(None)`: no key, and nobody to ask.
 pub fn resolve_key_with(
     sys: &mut Sys,
     paths: &Paths,
-    how: Resolve,
+    how: Resolve<'_>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Option<(ApiKey, KeySource)>, AuthError> {
     if how.key_stdin {
         return read_stdin_key(sys).map(|k| Some((k, KeySource::Stdin)));
+    }
+    if let Some(raw) = how.key_arg {
+        let key = ApiKey::parse(raw.trim()).map_err(AuthError::BadArgKey)?;
+        return Ok(Some((key, KeySource::Argument)));
     }
     if let Some(found) = resolve_key(sys, paths)? {
         if let KeySource::ConfigFile(p) = &found.1 {
@@ -230,8 +248,15 @@ pub fn resolve_key_with(
         )
         .map_err(AuthError::Prompt)?;
     let (key, source) = if choice == 0 {
-        let base = loopback::base_url(sys);
-        let key = loopback::sign_in(sys, &base, false, DEFAULT_TIMEOUT, out)?;
+        let api = crate::api::Api::from_sys(sys)?;
+        let want = crate::api::Want::Key {
+            name: crate::api::default_key_name(sys),
+        };
+        let crate::api::Grant::Key(key) =
+            loopback::sign_in(sys, &api, &want, false, DEFAULT_TIMEOUT, out)?
+        else {
+            unreachable!("a sign-in for a key grants a key")
+        };
         (key, KeySource::SignIn(paths.config_json.clone()))
     } else {
         let raw = sys
@@ -242,6 +267,19 @@ pub fn resolve_key_with(
     };
     store::save(paths, &key, err)?;
     Ok(Some((key, source)))
+}
+
+/// Said once (on stderr) when `init --key` is used: the process list shows it.
+pub fn warn_key_argument(err: &mut dyn Write, also_stdin: bool) {
+    let _ = writeln!(
+        err,
+        "{YELLOW}warning:{YELLOW:#} a key given with --key is visible to other users of this computer in the process list (ps); keep it private with --key-stdin (pipe it in) or {ENV_VAR} in the environment{}",
+        if also_stdin {
+            "; --key is ignored because --key-stdin comes first"
+        } else {
+            ""
+        }
+    );
 }
 
 /// How long the browser sign-in waits unless `--timeout` says otherwise.
@@ -308,6 +346,7 @@ mod tests {
     const ENV_KEY: &str = "cl_live_ENVkey012345";
     const FILE_KEY: &str = "cl_live_FILEkey01234";
     const STDIN_KEY: &str = "cl_live_STDINkey0123";
+    const ARG_KEY: &str = "cl_live_ARGkey0123456";
 
     fn setup(
         env_key: bool,
@@ -335,20 +374,28 @@ mod tests {
         (dir, sys, paths)
     }
 
-    fn resolve(sys: &mut Sys, paths: &Paths, how: Resolve) -> Option<(ApiKey, KeySource)> {
+    fn resolve(sys: &mut Sys, paths: &Paths, how: Resolve<'_>) -> Option<(ApiKey, KeySource)> {
         resolve_key_with(sys, paths, how, &mut Vec::new(), &mut Vec::new()).unwrap()
     }
 
     #[test]
-    fn resolution_order_is_stdin_then_env_then_file_then_prompt() {
+    fn resolution_order_is_stdin_then_argument_then_env_then_file_then_prompt() {
         let (_d, sys, paths) = setup(true, true, "");
         let mut sys = sys.with_stdin(&format!("  {STDIN_KEY}\n"));
         let how = Resolve {
             key_stdin: true,
+            key_arg: Some(ARG_KEY),
             interactive: false,
         };
         let (key, source) = resolve(&mut sys, &paths, how).unwrap();
         assert_eq!((key.expose(), source), (STDIN_KEY, KeySource::Stdin));
+
+        let how = Resolve {
+            key_arg: Some(ARG_KEY),
+            ..Resolve::default()
+        };
+        let (key, source) = resolve(&mut sys, &paths, how).unwrap();
+        assert_eq!((key.expose(), source), (ARG_KEY, KeySource::Argument));
 
         let (key, source) = resolve(&mut sys, &paths, Resolve::default()).unwrap();
         assert_eq!((key.expose(), source), (ENV_KEY, KeySource::Env));
@@ -362,6 +409,7 @@ mod tests {
         assert!(resolve(&mut sys, &paths, Resolve::default()).is_none());
         let how = Resolve {
             key_stdin: false,
+            key_arg: None,
             interactive: true,
         };
         let (key, source) = resolve(&mut sys, &paths, how).unwrap();
@@ -378,6 +426,7 @@ mod tests {
         let mut sys = sys.with_stdin("cl_live_has space SENTINEL");
         let how = Resolve {
             key_stdin: true,
+            key_arg: Some(ARG_KEY),
             interactive: false,
         };
         let e = resolve_key_with(&mut sys, &paths, how, &mut Vec::new(), &mut Vec::new())
@@ -386,12 +435,21 @@ mod tests {
         assert!(e.contains("--key-stdin") && !e.contains("SENTINEL"), "{e}");
         let how = Resolve {
             key_stdin: false,
+            key_arg: None,
             interactive: true,
         };
         let e = resolve_key_with(&mut sys, &paths, how, &mut Vec::new(), &mut Vec::new())
             .unwrap_err()
             .to_string();
         assert!(e.contains("pasted") && !e.contains("SENTINEL"), "{e}");
+        let how = Resolve {
+            key_arg: Some("cl_live_bad!SENTINEL"),
+            ..Resolve::default()
+        };
+        let e = resolve_key_with(&mut sys, &paths, how, &mut Vec::new(), &mut Vec::new())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--key") && !e.contains("SENTINEL"), "{e}");
         assert!(!paths.config_json.exists());
     }
 

@@ -10,7 +10,8 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, anyhow, bail};
 
 use crate::Exit;
-use crate::auth::{self, ApiKey, KeySource, login, loopback, store};
+use crate::api::{Api, Grant, Want};
+use crate::auth::{self, ApiKey, KeySource, loopback, store};
 use crate::cli::AuthArgs;
 use crate::paths::Paths;
 use crate::render::{GREEN, RED, YELLOW};
@@ -36,22 +37,58 @@ pub fn run(
         return status(sys, &paths, out, err);
     }
 
-    let base = loopback::base_url(sys);
     let key = if args.key_stdin {
         auth::read_stdin_key(sys)?
-    } else if args.no_browser {
-        password_sign_in(args, sys, &base)?
     } else {
-        loopback::sign_in(
-            sys,
-            &base,
-            args.rotate,
-            Duration::from_secs(args.timeout),
-            out,
-        )?
+        let want = Want::Key {
+            name: crate::api::default_key_name(sys),
+        };
+        let grant = if args.no_browser {
+            let api = Api::from_sys(sys)?.retry_with("codeloop auth --no-browser");
+            let (email, password) = credentials(sys, args.password_stdin, "codeloop auth")?;
+            api.password_sign_in(&email, &password, &want)?
+        } else {
+            let api = Api::from_sys(sys)?;
+            let timeout = Duration::from_secs(args.timeout);
+            loopback::sign_in(sys, &api, &want, args.rotate, timeout, out)?
+        };
+        match grant {
+            Grant::Key(key) => key,
+            Grant::Session(_) => {
+                bail!("the service sent a session instead of a key; try again later")
+            }
+        }
     };
 
-    let saved = store::save(&paths, &key, err)?;
+    save_key(sys, &paths, &key, out, err)?;
+    if args.rotate {
+        let found = (key, KeySource::ConfigFile(paths.config_json.clone()));
+        return crate::commands::init::rekey(
+            sys,
+            &found,
+            args.project.as_deref(),
+            args.yes,
+            out,
+            err,
+        );
+    }
+    writeln!(
+        out,
+        "next: run `codeloop init` in a project to set up your editors"
+    )?;
+    Ok(Exit::Ok)
+}
+
+/// Saves `key` to `~/.codeloop/config.json` and says so (masked); warns when
+/// `CODELOOP_API_KEY` in the environment would win over it.
+pub fn save_key(
+    sys: &Sys,
+    paths: &Paths,
+    key: &ApiKey,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<()> {
+    let saved = store::save(paths, key, err)?;
     let file = paths.display(&paths.config_json);
     match saved {
         store::Saved::Created | store::Saved::Replaced => writeln!(
@@ -72,22 +109,7 @@ pub fn run(
             auth::ENV_VAR
         )?;
     }
-    if args.rotate {
-        let found = (key, KeySource::ConfigFile(paths.config_json.clone()));
-        return crate::commands::init::rekey(
-            sys,
-            &found,
-            args.project.as_deref(),
-            args.yes,
-            out,
-            err,
-        );
-    }
-    writeln!(
-        out,
-        "next: run `codeloop init` in a project to set up your editors"
-    )?;
-    Ok(Exit::Ok)
+    Ok(())
 }
 
 /// `--status`: where the key comes from, masked. Exit 1 when there is none.
@@ -112,9 +134,10 @@ fn status(sys: &Sys, paths: &Paths, out: &mut dyn Write, err: &mut dyn Write) ->
     }
 }
 
-/// `--no-browser`: email (`CODELOOP_EMAIL` or a prompt) and password (a masked
-/// prompt, or standard input with `--password-stdin`), then the login endpoint.
-fn password_sign_in(args: &AuthArgs, sys: &mut Sys, base: &str) -> Result<ApiKey> {
+/// `--no-browser`: the email (`CODELOOP_EMAIL` or a prompt) and the password (a
+/// masked prompt, or standard input with `--password-stdin`). `command` is the one
+/// to suggest for a browser sign-in instead.
+pub fn credentials(sys: &mut Sys, password_stdin: bool, command: &str) -> Result<(String, String)> {
     let email = match sys.var(EMAIL_VAR) {
         Some(email) => email.trim().to_owned(),
         None if sys.interactive() => sys
@@ -123,13 +146,13 @@ fn password_sign_in(args: &AuthArgs, sys: &mut Sys, base: &str) -> Result<ApiKey
             .trim()
             .to_owned(),
         None => bail!(
-            "no email to sign in with: stdin is not a terminal; set {EMAIL_VAR} and pipe the password in with --password-stdin, or run `codeloop auth` to sign in with a browser"
+            "no email to sign in with: stdin is not a terminal; set {EMAIL_VAR} and pipe the password in with --password-stdin, or run `{command}` to sign in with a browser"
         ),
     };
     if email.is_empty() {
         bail!("the email is empty; set {EMAIL_VAR} or type it at the prompt");
     }
-    let password = if args.password_stdin {
+    let password = if password_stdin {
         let text = sys
             .read_stdin()
             .context("cannot read the password from standard input (--password-stdin)")?;
@@ -149,6 +172,5 @@ fn password_sign_in(args: &AuthArgs, sys: &mut Sys, base: &str) -> Result<ApiKey
     if password.is_empty() {
         bail!("the password is empty; type it at the prompt or pipe it in with --password-stdin");
     }
-    let key_name = format!("codeloop-cli on {}", sys.hostname());
-    Ok(login::login(sys, base, &email, &password, &key_name)?)
+    Ok((email, password))
 }

@@ -261,16 +261,16 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
 
     let npx = sys.which("npx");
     let node = sys.which("node");
-    match (&npx, &node) {
-        (Some(p), Some(_)) => lines.push((
-            true,
-            format!("npx: {} (the MCP server runs through it)", p.display()),
-        )),
-        _ => problems.push(Problem {
-            problem: "npx (Node.js) is not on PATH, and the CodeLoop MCP server runs through it"
-                .into(),
-            fix: "install Node.js 18 or newer from https://nodejs.org".into(),
-        }),
+    // The service, leaked keys, Node.js: see crate::checks.
+    let key_only = key.as_ref().map(|(k, _)| k);
+    let git_top = ctx.project.git_top.as_deref();
+    let checks = crate::checks::run(sys, key_only, &ctx.paths.project, git_top, args.offline);
+    for c in &checks {
+        lines.extend(c.line());
+        problems.extend(c.findings.iter().map(|f| Problem {
+            problem: f.problem.clone(),
+            fix: f.fix.clone(),
+        }));
     }
     if sys.os == Os::Windows
         && !set_up.contains(&Target::WindowsEnv)
@@ -309,6 +309,7 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
             "gitIgnored": git_ok,
             "npx": npx.map(|p| p.to_string_lossy().into_owned()),
             "node": node.map(|p| p.to_string_lossy().into_owned()),
+            "checks": checks.iter().map(crate::checks::Check::to_json).collect::<Vec<_>>(),
             "problems": problems.iter().map(|p| json!({"problem": p.problem, "fix": p.fix})).collect::<Vec<_>>(),
         });
         writeln!(out, "{}", report::to_text(&doc, false))?;

@@ -26,6 +26,9 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Exit> {
+    if args.key.is_some() {
+        auth::warn_key_argument(err, args.key_stdin);
+    }
     if args.json {
         // One document, whatever happens: errors go into it too.
         let mut doc = serde_json::Map::new();
@@ -252,6 +255,7 @@ fn run_inner(
 
     let how = auth::Resolve {
         key_stdin: args.key_stdin,
+        key_arg: args.key.as_ref().map(|k| k.0.as_str()),
         // Never prompt in a dry run, a check, --json or --yes.
         interactive: prompts,
     };

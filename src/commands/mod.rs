@@ -1,5 +1,6 @@
 //! One module per subcommand: orchestration only, no parsing or file editing.
 
+pub mod account;
 pub mod auth;
 mod common;
 pub mod doctor;

@@ -284,8 +284,8 @@ impl Sys {
 
     /// Opens `url` in a browser without waiting for it: `$BROWSER` (the first of a
     /// `:`-separated list, as xdg-utils reads it), else the platform's opener
-    /// (`xdg-open`, `open`, `cmd /c start`). The url goes in argv: never put a secret
-    /// in it.
+    /// (`xdg-open`, `open`, `cmd /c start`) — on Linux only when there is a display.
+    /// The url goes in argv: never put a secret in it.
     #[allow(clippy::disallowed_methods)] // spawning the browser is this module's job
     pub fn open_browser(&self, url: &str) -> io::Result<()> {
         let mut words: Vec<String> = match self.var("BROWSER") {
@@ -296,6 +296,17 @@ impl Sys {
                 .split_whitespace()
                 .map(str::to_owned)
                 .collect(),
+            // A headless Linux (a server, SSH without X forwarding): xdg-open would
+            // fall back to a text browser or fail obscurely; the caller prints the URL.
+            None if self.os == Os::Linux
+                && self.var("DISPLAY").is_none()
+                && self.var("WAYLAND_DISPLAY").is_none() =>
+            {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "no graphical display here: DISPLAY and WAYLAND_DISPLAY are unset",
+                ));
+            }
             None => match self.os {
                 Os::Linux => vec!["xdg-open".to_owned()],
                 Os::MacOs => vec!["open".to_owned()],

@@ -129,6 +129,12 @@ impl Sandbox {
             ),
             ("PATH".to_owned(), self.path()),
             ("NO_COLOR".to_owned(), "1".to_owned()),
+            // Never the real service: a loopback port nothing listens on (refused at
+            // once), unless a test points it at its stand-in.
+            (
+                "CODELOOP_API_URL".to_owned(),
+                "http://127.0.0.1:9".to_owned(),
+            ),
         ];
         env.extend(self.env.iter().cloned());
         env
