@@ -57,12 +57,14 @@ pub struct ApplyError {
 }
 
 /// What the run says about the record besides the files: the key it wrote (its
-/// fingerprint), and projects to forget.
+/// fingerprint), projects to forget, and codeloop 0.1's changes to adopt.
 #[derive(Debug, Clone, Default)]
 pub struct RecordNotes {
     pub key_fingerprint: Option<String>,
     /// Forget these projects (their directories are gone).
     pub forget_projects: Vec<String>,
+    /// What codeloop 0.1 left: adopted into the record, its backups moved.
+    pub legacy: crate::migrate::Legacy,
 }
 
 pub fn apply(
@@ -98,17 +100,27 @@ pub fn apply(
         Record::load(&record_path).map_err(|e| fail(&record_display, e.to_string(), Vec::new()))?;
     let signals = Signals::hold();
     let mut written = Vec::new();
+    if !notes.legacy.is_empty() {
+        notes.legacy.into_record(&mut record);
+        for (from, to) in &notes.legacy.moves {
+            if let Err(message) = move_backup(from, to) {
+                return Err(fail(&paths.display(from), message, written));
+            }
+        }
+        if let Err(e) = save(&mut record, &record_path, notes, false) {
+            return Err(fail(&record_display, e.to_string(), written));
+        }
+    }
 
     let edits: Vec<&FileEdit> = plan
         .edits()
         .filter(|e| e.after.is_some() || e.records())
         .collect();
-    // Directories codeloop created for the files this run may delete.
-    let created_dirs: Vec<String> = edits
+    // Directories codeloop created, by file: those of files it forgets go at the end.
+    let dirs_before: Vec<(String, Vec<String>)> = record
+        .files
         .iter()
-        .filter(|e| e.remove_file)
-        .filter_map(|e| record.file(&e.path))
-        .flat_map(|f| f.created_dirs.iter().cloned())
+        .map(|(f, r)| (f.clone(), r.created_dirs.clone()))
         .collect();
     for (i, edit) in edits.iter().enumerate() {
         if let Some(signal) = signals.caught() {
@@ -170,7 +182,27 @@ pub fn apply(
             record.registry.push(r.clone());
         }
     }
-    remove_created_dirs(&created_dirs);
+    // Directories codeloop created: those of files deleted now, and those an earlier
+    // run could not remove yet, go once empty; the rest wait for a later run.
+    let mut dirs: Vec<String> = dirs_before
+        .into_iter()
+        .filter(|(f, _)| !record.files.contains_key(f))
+        .flat_map(|(_, d)| d)
+        .collect();
+    dirs.extend(record.leftover_dirs.iter().cloned());
+    remove_created_dirs(&dirs);
+    // One still there is kept in mind only while a file codeloop will remove later
+    // lives below it; if it holds only the user's things, it is theirs now.
+    record.leftover_dirs = dirs
+        .into_iter()
+        .filter(|d| Path::new(d).is_dir())
+        .filter(|d| {
+            record
+                .files
+                .iter()
+                .any(|(f, r)| Path::new(f).starts_with(d) && !r.created_dirs.contains(d))
+        })
+        .collect();
     if broadcast {
         // Best effort: the value is written either way; only new Explorer-started
         // programs would miss it until the next sign-in.
@@ -208,15 +240,8 @@ fn save(
         }
     }
     record.refresh_projects();
-    if record.is_empty() && record.projects.is_empty() {
-        return match fs::remove_file(path) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(RecordError::Write {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            }),
-            _ => Ok(()),
-        };
-    }
+    // Even an empty record is kept while `~/.codeloop` is: its absence is how a
+    // machine set up by codeloop 0.1 (which kept no record) is told apart.
     record.save(path)
 }
 
@@ -264,8 +289,8 @@ fn lock(paths: &Paths) -> io::Result<fs::File> {
     Ok(file)
 }
 
-/// Removes `~/.codeloop` when nothing but the lock file (and an empty backups
-/// directory) is left in it.
+/// Removes `~/.codeloop` when nothing but the lock file, an empty record and an
+/// empty backups directory is left in it (the key `codeloop auth` saved keeps it).
 pub fn remove_codeloop_dir_if_unused(paths: &Paths) {
     let backups = paths.codeloop_dir.join(record::BACKUP_DIR);
     let _ = fs::remove_dir(&backups);
@@ -273,7 +298,13 @@ pub fn remove_codeloop_dir_if_unused(paths: &Paths) {
         return;
     };
     let names: Vec<_> = entries.flatten().map(|e| e.file_name()).collect();
-    if names.iter().all(|n| n == "lock") {
+    let state = record_path(paths);
+    let empty_record = Record::load(&state).is_ok_and(|r| r.is_empty());
+    if names
+        .iter()
+        .all(|n| n == "lock" || (n == record::FILE_NAME && empty_record))
+    {
+        let _ = fs::remove_file(&state);
         let _ = fs::remove_file(&paths.lock);
         let _ = fs::remove_dir(&paths.codeloop_dir);
     }
@@ -368,25 +399,29 @@ fn apply_one(
     }
 
     let real = fsx::real_path(&edit.path).map_err(failed)?;
-    // The file as codeloop first found it is kept once, outside any project (never
-    // for a file codeloop creates: there was nothing to keep).
     let mut kept = None;
-    if first_write {
-        match &current_bytes {
-            None => {
-                file.created = true;
-                file.created_dirs = fsx::missing_dirs(&real)
-                    .iter()
-                    .map(|d| record::key_of(d))
-                    .collect();
-            }
-            Some(bytes) if !matches!(edit.op, Op::Owned { .. }) => {
-                let name = keep_original(paths, &edit.path, bytes).map_err(failed)?;
-                kept =
-                    Some(paths.display(&paths.codeloop_dir.join(record::BACKUP_DIR).join(&name)));
-                file.backup = Some(name);
-            }
-            Some(_) => {}
+    if current_bytes.is_none() {
+        // The file is not there (new, or deleted since): whatever codeloop knew of
+        // it before, this write creates it.
+        if let Some(name) = file.backup.take() {
+            let _ = fs::remove_file(paths.codeloop_dir.join(record::BACKUP_DIR).join(name));
+        }
+        file.created = true;
+        // Directories codeloop made for it before and that are still there stay
+        // codeloop's; the ones this write makes join them.
+        file.created_dirs.retain(|d| Path::new(d).is_dir());
+        file.created_dirs
+            .extend(fsx::missing_dirs(&real).iter().map(|d| record::key_of(d)));
+        file.pristine = true;
+    } else if first_write {
+        // The file as codeloop first found it is kept once, outside any project.
+        if let Some(bytes) = current_bytes
+            .as_deref()
+            .filter(|_| !matches!(edit.op, Op::Owned { .. }))
+        {
+            let name = keep_original(paths, &edit.path, bytes).map_err(failed)?;
+            kept = Some(paths.display(&paths.codeloop_dir.join(record::BACKUP_DIR).join(&name)));
+            file.backup = Some(name);
         }
         file.pristine = true;
     } else if file.written != current_hash {
@@ -475,6 +510,25 @@ fn drop_file(record: &mut Record, key: &str, file: &FileRecord, paths: &Paths) {
         let _ = fs::remove_file(paths.codeloop_dir.join(record::BACKUP_DIR).join(name));
     }
     record.files.remove(key);
+}
+
+/// Moves a backup codeloop 0.1 left beside a file into `~/.codeloop/backups` (0600):
+/// a rename, or a copy and delete across file systems.
+fn move_backup(from: &Path, to: &Path) -> Result<(), String> {
+    if let Some(dir) = to.parent() {
+        create_private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    if fs::rename(from, to).is_err() {
+        let bytes = fs::read(from).map_err(|e| format!("cannot read it: {e}"))?;
+        write_atomic(to, &bytes, Mode::Always(fsx::SECRET_FILE_MODE))?;
+        fs::remove_file(from).map_err(|e| format!("cannot remove it after copying: {e}"))?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = fs::set_permissions(to, fs::Permissions::from_mode(fsx::SECRET_FILE_MODE));
+    }
+    Ok(())
 }
 
 /// Keeps `bytes` (the file as codeloop first found it) in `~/.codeloop/backups/`,

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod detect;
 pub mod fsx;
 pub mod git;
+pub mod migrate;
 pub mod paths;
 pub mod plan;
 pub mod record;
@@ -56,6 +57,11 @@ impl Exit {
 }
 
 pub fn run(cli: Cli, sys: &mut Sys, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    ExitCode::from(run_code(cli, sys, out, err))
+}
+
+/// [`run`], as the number the process exits with (for tests driving it in-process).
+pub fn run_code(cli: Cli, sys: &mut Sys, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let result = match cli.command {
         Command::Init(args) => commands::init::run(&args, sys, out, err),
         Command::Uninstall(args) => commands::uninstall::run(&args, sys, out, err),
@@ -68,13 +74,13 @@ pub fn run(cli: Cli, sys: &mut Sys, out: &mut dyn Write, err: &mut dyn Write) ->
         Command::Completions { shell } => commands::completions(shell, out),
     };
     match result {
-        Ok(exit) => ExitCode::from(exit.code()),
+        Ok(exit) => exit.code(),
         Err(e)
             if e.downcast_ref::<std::io::Error>()
                 .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
         {
             // The reader went away (`| head`): nothing more to say, and no one to say it to.
-            ExitCode::from(1)
+            1
         }
         Err(e) => {
             let message = auth::mask_secrets(&format!("{e:#}")).into_owned();
@@ -85,9 +91,9 @@ pub fn run(cli: Cli, sys: &mut Sys, out: &mut dyn Write, err: &mut dyn Write) ->
                 render::RED.bold().render_reset()
             );
             if e.downcast_ref::<UsageError>().is_some() {
-                ExitCode::from(2)
+                2
             } else {
-                ExitCode::from(1)
+                1
             }
         }
     }

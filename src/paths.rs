@@ -263,6 +263,31 @@ impl Paths {
         }
     }
 
+    /// Every configuration file codeloop may edit here, in both scopes (for finding
+    /// what an earlier version left beside them).
+    pub fn config_files(&self) -> Vec<PathBuf> {
+        let mut files = vec![
+            self.cursor_project_mcp.clone(),
+            self.cursor_user_mcp.clone(),
+            self.claude_json.clone(),
+            self.claude_settings_local.clone(),
+            self.codex_project_config.clone(),
+            self.codex_user_config.clone(),
+            self.gemini_project_settings.clone(),
+            self.gemini_user_settings.clone(),
+            self.vscode_project_mcp.clone(),
+            self.vscode_user_mcp.clone(),
+            self.windsurf_mcp.clone(),
+            self.claude_desktop_config.clone(),
+            self.zshrc.clone(),
+            self.bashrc.clone(),
+            self.gitignore.clone(),
+        ];
+        files.extend(self.bash_login_files.iter().cloned());
+        files.extend(self.powershell_profiles.iter().map(|p| p.path.clone()));
+        files
+    }
+
     /// How a path is shown: project files relative to the project, home files under
     /// `~`, anything else in full. (When the project contains the home directory,
     /// home files still show under `~`.)

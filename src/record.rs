@@ -46,6 +46,10 @@ pub struct Record {
     /// Values codeloop set in the Windows user environment.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub registry: Vec<RegistryRecord>,
+    /// Directories codeloop created for files it has since removed, that still held
+    /// something else then; removed by a later run once empty.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub leftover_dirs: BTreeSet<String>,
 }
 
 impl Default for Record {
@@ -56,6 +60,7 @@ impl Default for Record {
             projects: BTreeMap::new(),
             files: BTreeMap::new(),
             registry: Vec::new(),
+            leftover_dirs: BTreeSet::new(),
         }
     }
 }
@@ -329,7 +334,7 @@ impl Record {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty() && self.registry.is_empty()
+        self.files.is_empty() && self.registry.is_empty() && self.leftover_dirs.is_empty()
     }
 
     pub fn file(&self, path: &Path) -> Option<&FileRecord> {

@@ -64,6 +64,21 @@ impl Context {
         })
     }
 
+    /// Adopts what codeloop 0.1 left (no record; `.codeloop.bak` files) into this
+    /// run's record; returns it so `apply` can make it permanent (moving the backups).
+    /// Costs a few `stat`s when there is nothing to migrate.
+    pub fn migrate(&mut self, sys: &Sys) -> crate::migrate::Legacy {
+        let exists = apply::record_path(&self.paths).exists();
+        if !crate::migrate::suspected(&self.paths, exists) {
+            return crate::migrate::Legacy::default();
+        }
+        let opts = options(sys, &self.paths, false, true);
+        let known = crate::migrate::known_files(&self.paths, &self.project, &Target::ALL, &opts);
+        let legacy = crate::migrate::find(&self.paths, &known, &self.record);
+        legacy.into_record(&mut self.record);
+        legacy
+    }
+
     /// This run's project, as the record names it.
     pub fn project_key(&self) -> String {
         record::key_of(&self.paths.project)
@@ -502,12 +517,15 @@ pub fn reverse_plan(
             continue;
         };
         let Some(root) = file.parent() else { continue };
+        // A file's line, and the line codeloop 0.1 added for the backup beside it.
         let drop: Vec<String> = lines
             .iter()
             .filter(|l| {
                 gone_files.iter().any(|g| {
-                    g.strip_prefix(root)
-                        .is_ok_and(|rel| format!("/{}", slashes(rel)) == **l)
+                    g.strip_prefix(root).is_ok_and(|rel| {
+                        let line = format!("/{}", slashes(rel));
+                        **l == line || **l == format!("{line}.codeloop.bak")
+                    })
                 })
             })
             .cloned()
@@ -620,6 +638,39 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
         Ok(edit) => plan.guard = Some(edit),
         Err(e) => plan.guard_error = Some(e),
     }
+}
+
+/// Says, once, that backups codeloop 0.1 kept beside files move under
+/// `~/.codeloop/backups` (`dry`: they would).
+pub fn report_legacy(
+    out: &mut dyn Write,
+    ctx: &Context,
+    legacy: &crate::migrate::Legacy,
+    dry: bool,
+) -> std::io::Result<()> {
+    if legacy.moves.is_empty() && legacy.adopt.is_empty() {
+        return Ok(());
+    }
+    let verb = if dry { "would move" } else { "moves" };
+    writeln!(
+        out,
+        "codeloop now keeps a record of what it changes ({}) and its backups under {}, out of your projects; this run {verb}:",
+        ctx.paths.display(&apply::record_path(&ctx.paths)),
+        ctx.paths
+            .display(&ctx.paths.codeloop_dir.join(record::BACKUP_DIR)),
+    )?;
+    for (from, to) in &legacy.moves {
+        writeln!(
+            out,
+            "  {} -> {}",
+            ctx.paths.display(from),
+            ctx.paths.display(to)
+        )?;
+    }
+    if legacy.moves.is_empty() {
+        writeln!(out, "  (no backups; only the record)")?;
+    }
+    Ok(())
 }
 
 /// Asks once before writing. Refuses (an error) when nobody can answer.

@@ -74,7 +74,7 @@ impl State {
 
 /// One file's share of a target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Piece {
+pub(crate) enum Piece {
     Current,
     Stale,
     Outdated,
@@ -82,7 +82,9 @@ enum Piece {
 }
 
 pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit> {
-    let ctx = Context::new(sys, args.project.as_deref())?;
+    let mut ctx = Context::new(sys, args.project.as_deref())?;
+    // What codeloop 0.1 set up counts, though only `init` makes it part of the record.
+    let _ = ctx.migrate(sys);
     let global = if args.global { " --global" } else { "" };
     let mut problems: Vec<Problem> = Vec::new();
     let mut lines: Vec<(bool, String)> = Vec::new();
@@ -374,20 +376,7 @@ fn assess(t: &TargetPlan, want: Option<&str>) -> (State, String) {
     if !t.errors.is_empty() {
         return (State::Error, String::new());
     }
-    let mut pieces: Vec<(Piece, String)> = t
-        .edits
-        .iter()
-        .map(|e| (piece(e, want), e.display.clone()))
-        .collect();
-    for e in &t.env_edits {
-        let state = match (&e.before, want) {
-            (None, _) => Piece::Missing,
-            (Some(v), Some(fp)) if fingerprint(v) == fp => Piece::Current,
-            (Some(_), None) => Piece::Current,
-            (Some(_), _) => Piece::Stale,
-        };
-        pieces.push((state, format!("HKCU\\Environment\\{}", e.name)));
-    }
+    let pieces = pieces(t, want);
     let names = |p: Piece| {
         pieces
             .iter()
@@ -437,6 +426,26 @@ fn assess(t: &TargetPlan, want: Option<&str>) -> (State, String) {
     (State::Configured, String::new())
 }
 
+/// Each file's (and registry value's) share of a target, by name, against the key
+/// whose fingerprint is `want`.
+pub(crate) fn pieces(t: &TargetPlan, want: Option<&str>) -> Vec<(Piece, String)> {
+    let mut pieces: Vec<(Piece, String)> = t
+        .edits
+        .iter()
+        .map(|e| (piece(e, want), e.display.clone()))
+        .collect();
+    for e in &t.env_edits {
+        let state = match (&e.before, want) {
+            (None, _) => Piece::Missing,
+            (Some(v), Some(fp)) if fingerprint(v) == fp => Piece::Current,
+            (Some(_), None) => Piece::Current,
+            (Some(_), _) => Piece::Stale,
+        };
+        pieces.push((state, format!("HKCU\\Environment\\{}", e.name)));
+    }
+    pieces
+}
+
 /// One file's share of a target.
 fn piece(e: &FileEdit, want: Option<&str>) -> Piece {
     if e.after.is_none() {
@@ -454,8 +463,20 @@ fn piece(e: &FileEdit, want: Option<&str>) -> Piece {
                 KeyHolder::Value {
                     path, secret: true, ..
                 } => match pointer(&value, path).and_then(Value::as_str) {
-                    // The key is right: what differs is codeloop's own shape.
-                    Some(k) if want == Some(fingerprint(k).as_str()) => Piece::Outdated,
+                    // The key is right: codeloop's own fields may still differ.
+                    Some(k) if want == Some(fingerprint(k).as_str()) => {
+                        let launch_ok = spec
+                            .launch
+                            .iter()
+                            .all(|(p, v)| pointer(&value, p) == Some(v));
+                        let custom = entry::merge(Some(text), spec, None)
+                            .is_ok_and(|m| m.notes.contains(&Note::KeptCustomCommand));
+                        if launch_ok || custom {
+                            Piece::Current
+                        } else {
+                            Piece::Outdated
+                        }
+                    }
                     Some(k) if auth::ApiKey::parse(k).is_ok() => {
                         if want.is_none() {
                             Piece::Current
@@ -472,8 +493,16 @@ fn piece(e: &FileEdit, want: Option<&str>) -> Piece {
             Ok(Some(_)) => Piece::Outdated,
             _ => Piece::Missing,
         },
-        Op::Owned { .. } => match key_in(text) {
-            Some(k) if want == Some(fingerprint(k).as_str()) => Piece::Outdated,
+        Op::Owned { contents } => match key_in(text) {
+            // Right key: the rest must be what codeloop writes around it.
+            Some(k) if want == Some(fingerprint(k).as_str()) => {
+                let planned = key_in(contents).unwrap_or(PLACEHOLDER);
+                if contents.replace(planned, k) == text {
+                    Piece::Current
+                } else {
+                    Piece::Outdated
+                }
+            }
             Some(_) if want.is_none() => Piece::Current,
             Some(_) => Piece::Stale,
             None => Piece::Outdated,

@@ -169,6 +169,7 @@ pub fn rekey(
     let notes = RecordNotes {
         key_fingerprint: Some(record::fingerprint(&key_text)),
         forget_projects: gone,
+        ..RecordNotes::default()
     };
     for (ctx, plan) in &plans {
         match apply::apply(plan, &ctx.paths, sys.user_env.as_mut(), &notes) {
@@ -219,7 +220,8 @@ fn run_inner(
         doc.insert("mode".into(), mode.into());
         doc.insert("applied".into(), false.into());
     }
-    let ctx = Context::new(sys, args.scope.project.as_deref())?;
+    let mut ctx = Context::new(sys, args.scope.project.as_deref())?;
+    let legacy = ctx.migrate(sys);
     let defaults = ctx
         .detections
         .iter()
@@ -248,6 +250,7 @@ fn run_inner(
         );
     }
     writeln!(out, "{}", ctx.project_line())?;
+    common::report_legacy(out, &ctx, &legacy, args.writing.dry_run || args.check)?;
     report_detection(out, &ctx.detections, &targets, !args.scope.only.is_empty())?;
     if targets.is_empty() {
         return Ok(Exit::Ok);
@@ -293,6 +296,43 @@ fn run_inner(
         doc.insert("notes".into(), notes_of(&plan).into());
     }
 
+    if args.check && key.is_none() && !plan.has_errors() {
+        // No key here (an onboarding check in CI): the files are held to the key the
+        // record says codeloop wrote last.
+        let want = ctx.record.key.as_deref();
+        let mut pending: Vec<String> = plan
+            .targets
+            .iter()
+            .flat_map(|t| super::doctor::pieces(t, want))
+            .filter(|(p, _)| *p != super::doctor::Piece::Current || want.is_none())
+            .map(|(_, display)| display)
+            .collect();
+        pending.extend(
+            plan.guard
+                .iter()
+                .filter(|g| g.after.is_some())
+                .map(|g| g.display.clone()),
+        );
+        pending.dedup();
+        if pending.is_empty() {
+            writeln!(
+                out,
+                "
+everything is configured with the key codeloop recorded; nothing to change"
+            )?;
+            return Ok(Exit::Ok);
+        }
+        writeln!(
+            out,
+            "
+these files disagree with the key codeloop recorded:"
+        )?;
+        for p in &pending {
+            writeln!(out, "  {p}")?;
+        }
+        writeln!(out, "run `codeloop init` with your key to update them")?;
+        return Ok(Exit::Pending);
+    }
     writeln!(out)?;
     render::preview(&plan, out, args.writing.show_secrets)?;
     for note in notes_of(&plan) {
@@ -311,10 +351,12 @@ fn run_inner(
     }
     let record_notes = RecordNotes {
         key_fingerprint: key.as_ref().map(|(k, _)| record::fingerprint(k.expose())),
+        legacy,
         ..RecordNotes::default()
     };
     if !plan.has_changes() {
-        if plan.records() && !args.check && !args.writing.dry_run && key.is_some() {
+        let migrating = !record_notes.legacy.is_empty();
+        if (plan.records() || migrating) && !args.check && !args.writing.dry_run && key.is_some() {
             // Already configured (by hand, or a record lost): now codeloop knows.
             apply::apply(&plan, &ctx.paths, sys.user_env.as_mut(), &record_notes)
                 .map_err(|e| anyhow!("{}: {}", e.display, e.message))?;

@@ -20,7 +20,8 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Exit> {
-    let ctx = Context::new(sys, args.scope.project.as_deref())?;
+    let mut ctx = Context::new(sys, args.scope.project.as_deref())?;
+    let legacy = ctx.migrate(sys);
     // Every target, detected or not: what init added must go even if the app did.
     let targets = common::choose(
         sys,
@@ -38,6 +39,11 @@ pub fn run(
     if reach != Reach::All {
         writeln!(out, "{}", ctx.project_line())?;
     }
+    common::report_legacy(out, &ctx, &legacy, args.writing.dry_run)?;
+    let notes_for_record = RecordNotes {
+        legacy,
+        ..RecordNotes::default()
+    };
     let (plan, notes) = common::reverse_plan(sys, &ctx, &targets, reach);
 
     render::preview_with(&plan, out, args.writing.show_secrets, true)?;
@@ -57,13 +63,8 @@ pub fn run(
     if !plan.has_changes() {
         if plan.records() && !args.writing.dry_run {
             // Only the record changes (a target's share of a file others still use).
-            apply::apply(
-                &plan,
-                &ctx.paths,
-                sys.user_env.as_mut(),
-                &RecordNotes::default(),
-            )
-            .map_err(|e| anyhow!("{}: {}", e.display, e.message))?;
+            apply::apply(&plan, &ctx.paths, sys.user_env.as_mut(), &notes_for_record)
+                .map_err(|e| anyhow!("{}: {}", e.display, e.message))?;
         }
         let what = match reach {
             Reach::All => "on this machine",
@@ -93,12 +94,7 @@ pub fn run(
             }
         }
     }
-    let result = apply::apply(
-        &plan,
-        &ctx.paths,
-        sys.user_env.as_mut(),
-        &RecordNotes::default(),
-    );
+    let result = apply::apply(&plan, &ctx.paths, sys.user_env.as_mut(), &notes_for_record);
     // `~/.codeloop` goes too once only our lock is left in it (config.json, the key
     // `codeloop auth` saved, stays until you delete it).
     apply::remove_codeloop_dir_if_unused(&ctx.paths);

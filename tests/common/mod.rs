@@ -245,6 +245,30 @@ impl Sandbox {
         found.first().map(|p| read(p))
     }
 
+    /// `CODELOOP_API_KEY` as a real shell started on the sandbox home sees it
+    /// (`<unset>` when it is not set): `shell` with `flags` before the `-c` script
+    /// (`bash -i`, `bash -l`, `zsh -i`; fish needs none).
+    pub fn key_in_shell(&self, shell: &str, flags: &[&str]) -> String {
+        let script = if shell == "fish" {
+            "if set -q CODELOOP_API_KEY; printf %s $CODELOOP_API_KEY; else; printf '<unset>'; end"
+        } else {
+            r#"printf %s "${CODELOOP_API_KEY-<unset>}""#
+        };
+        let mut args: Vec<&str> = flags.to_vec();
+        args.extend(["-c", script]);
+        let home = self.home.to_str().unwrap().to_owned();
+        let env = vec![
+            ("HOME".to_owned(), home),
+            ("PATH".to_owned(), SYSTEM_PATH.to_owned()),
+            ("TERM".to_owned(), "dumb".to_owned()),
+        ];
+        let program =
+            find_on_host_path(shell).unwrap_or_else(|| panic!("{shell} is not installed"));
+        let out = run_program(&program, &args, &self.home, &env);
+        out.assert_code(0);
+        out.stdout
+    }
+
     /// codeloop's record (`~/.codeloop/state.json`), `Null` when there is none.
     pub fn record(&self) -> serde_json::Value {
         let path = self.home.join(".codeloop/state.json");

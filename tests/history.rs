@@ -1,0 +1,441 @@
+//! Promises that must hold across a history of runs, not only one round trip: key
+//! changes, entries and permissions the user had before, customised entries,
+//! directories that existed before, a second project, a tracked key file. Each test
+//! is one kind of history, named by what it proves (the numbered cases).
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use serde_json::json;
+
+/// Every file under `root` (but `~/.codeloop` and `.git`) that holds a full key.
+fn files_with_a_key(s: &Sandbox) -> Vec<String> {
+    s.snapshot()
+        .into_iter()
+        .filter(|(p, _)| !p.starts_with("home/.codeloop"))
+        .filter_map(|(p, e)| match e {
+            Entry::File { bytes, .. } if String::from_utf8_lossy(&bytes).contains("cl_live_") => {
+                Some(p.display().to_string())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn git_status(s: &Sandbox) -> String {
+    s.git(&s.project, &["status", "--porcelain"]).stdout
+}
+
+fn with_key(s: &mut Sandbox, key: &str) {
+    s.key = Some(key.to_owned());
+}
+
+#[test]
+fn case_1_a_key_change_then_uninstall_leaves_no_trace_in_the_project() {
+    let mut s = Sandbox::new();
+    s.git_init(&s.project);
+    s.init_ok("cursor");
+    with_key(&mut s, KEY2);
+    s.init_ok("cursor");
+    assert!(read(&s.project_path(".cursor/mcp.json")).contains(KEY2));
+
+    s.run(&["uninstall", "--yes", "--only", "cursor"])
+        .assert_code(0);
+
+    assert!(
+        !s.project_path(".cursor").exists(),
+        ".cursor/ was codeloop's"
+    );
+    assert!(!s.project_path(".gitignore").exists(), "so was .gitignore");
+    assert_eq!(files_with_a_key(&s), Vec::<String>::new());
+    assert_eq!(git_status(&s), "", "git status is clean");
+    assert!(
+        !s.home_path(".codeloop").exists(),
+        "nothing of codeloop's is left"
+    );
+}
+
+#[test]
+fn case_2_directories_that_existed_before_stay() {
+    let s = Sandbox::new();
+    for dir in [".gemini", ".codex"] {
+        std::fs::create_dir_all(s.home_path(dir)).unwrap();
+    }
+    s.run(&["init", "--yes", "--global", "--only", "gemini,codex"])
+        .assert_code(0);
+    assert!(s.home_path(".gemini/settings.json").is_file());
+    assert!(s.home_path(".codex/config.toml").is_file());
+
+    s.run(&["uninstall", "--yes", "--global", "--only", "gemini,codex"])
+        .assert_code(0);
+    for dir in [".gemini", ".codex"] {
+        assert!(
+            s.home_path(dir).is_dir(),
+            "~/{dir} existed before: it stays"
+        );
+        assert_eq!(std::fs::read_dir(s.home_path(dir)).unwrap().count(), 0);
+    }
+}
+
+#[test]
+fn case_2_directories_codeloop_created_go() {
+    let s = Sandbox::new();
+    s.run(&["init", "--yes", "--global", "--only", "gemini,codex"])
+        .assert_code(0);
+    s.run(&["uninstall", "--yes", "--global", "--only", "gemini,codex"])
+        .assert_code(0);
+    assert!(!s.home_path(".gemini").exists());
+    assert!(!s.home_path(".codex").exists());
+}
+
+#[test]
+fn case_3_a_permission_the_user_had_before_stays() {
+    let s = Sandbox::new();
+    let settings = s.project_path(".claude/settings.local.json");
+    let original =
+        "{\n  \"permissions\": {\n    \"allow\": [\"mcp__codeloop\", \"Bash(ls)\"]\n  }\n}\n";
+    write(&settings, original);
+
+    s.init_ok("claude-code");
+    assert_eq!(read(&settings), original, "already allowed: no change");
+    s.run(&["uninstall", "--yes", "--only", "claude-code"])
+        .assert_code(0);
+    assert_eq!(read(&settings), original, "the user's own permission stays");
+}
+
+#[test]
+fn case_3_an_entry_the_user_wrote_before_init_stays() {
+    let s = Sandbox::new();
+    let file = s.home_path(".cursor/mcp.json");
+    let original = format!(
+        "{{\n  \"mcpServers\": {{\n    \"codeloop\": {{\n      \"command\": \"npx\",\n      \"args\": [\"-y\", \"codeloop-mcp-server\"],\n      \"env\": {{ \"CODELOOP_API_KEY\": \"{KEY}\" }}\n    }}\n  }}\n}}\n"
+    );
+    write(&file, &original);
+
+    let out = s.run(&["init", "--yes", "--global", "--only", "cursor"]);
+    out.assert_code(0);
+    out.stdout_has("already configured");
+    s.run(&["uninstall", "--yes", "--global", "--only", "cursor"])
+        .assert_code(0);
+    assert_eq!(read(&file), original, "the user's own entry and file stay");
+}
+
+#[test]
+fn case_4_the_users_fields_survive_a_new_key_and_uninstall_restores_their_entry() {
+    let mut s = Sandbox::new();
+    let file = s.home_path(".codeium/windsurf/mcp_config.json");
+    let original = format!(
+        "{{\n  \"mcpServers\": {{\n    \"codeloop\": {{\n      \"command\": \"npx\",\n      \"args\": [\"-y\", \"codeloop-mcp-server\"],\n      \"env\": {{\n        \"CODELOOP_API_KEY\": \"{KEY}\",\n        \"CODELOOP_LOG\": \"debug\"\n      }},\n      \"disabledTools\": [\"delete_everything\"]\n    }}\n  }}\n}}\n"
+    );
+    write(&file, &original);
+    with_key(&mut s, KEY2);
+
+    s.init_ok("windsurf");
+    let after = read(&file);
+    assert_eq!(after, original.replace(KEY, KEY2), "only the key changed");
+    let entry = &read_jsonc(&file)["mcpServers"]["codeloop"];
+    assert_eq!(entry["env"]["CODELOOP_LOG"], "debug");
+    assert_eq!(entry["disabledTools"], json!(["delete_everything"]));
+
+    s.run(&["uninstall", "--yes", "--only", "windsurf"])
+        .assert_code(0);
+    assert_eq!(
+        read(&file),
+        original,
+        "the entry was the user's: it goes back to what it held"
+    );
+}
+
+#[test]
+fn case_5_the_entry_claude_mcp_add_writes_is_already_configured() {
+    let s = Sandbox::new();
+    let entry = json!({
+        "type": "stdio",
+        "command": "npx",
+        "args": ["-y", "codeloop-mcp-server"],
+        "env": {"CODELOOP_API_KEY": KEY}
+    });
+    let claude = json!({
+        "numStartups": 3,
+        "projects": {s.project.to_str().unwrap(): {"mcpServers": {"codeloop": entry}}}
+    });
+    let text = serde_json::to_string_pretty(&claude).unwrap() + "\n";
+    write(&s.home_path(".claude.json"), &text);
+    write(
+        &s.project_path(".claude/settings.local.json"),
+        "{\"permissions\": {\"allow\": [\"mcp__codeloop\"]}}\n",
+    );
+
+    let out = s.init_ok("claude-code");
+    out.stdout_has("already configured");
+    assert_eq!(read(&s.home_path(".claude.json")), text, "`type` is kept");
+}
+
+#[test]
+fn case_6_doctor_judges_only_what_codeloop_set_up() {
+    let mut s = Sandbox::new();
+    s.system_path = String::new();
+    for exe in ["bash", "zsh", "fish", "git", "npx", "node"] {
+        s.fake_exe(exe);
+    }
+    s.init_ok("cursor,bash");
+    let out = s.run(&["doctor"]);
+    out.assert_code(0);
+    out.stdout_has("available, not set up");
+    assert!(
+        !out.both().contains("fish is not configured"),
+        "{}",
+        out.both()
+    );
+
+    // A new key: bash is stale, and zsh — never set up — is not called anything.
+    with_key(&mut s, KEY2);
+    let out = s.run(&["doctor", "--json"]);
+    out.assert_code(1);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let state = |name: &str| {
+        doc["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap()["state"]
+            .clone()
+    };
+    assert_eq!(state("bash"), "stale");
+    assert_eq!(state("cursor"), "stale");
+    assert_eq!(state("zsh"), "available");
+    assert_eq!(state("fish"), "available");
+}
+
+#[test]
+fn case_7_a_project_file_that_refers_to_the_variable_needs_no_ignoring() {
+    let s = Sandbox::new();
+    s.git_init(&s.project);
+    s.init_ok("bash,gemini");
+    let settings = read(&s.project_path(".gemini/settings.json"));
+    assert!(settings.contains("${CODELOOP_API_KEY}") && !settings.contains(KEY));
+
+    let out = s.run(&["doctor"]);
+    assert!(
+        !out.both().contains("not git-ignored"),
+        "a reference is not a key:\n{}",
+        out.both()
+    );
+    // Its fix, if there were one, must not be an `init` that has nothing to do.
+    let init = s.run(&["init", "--check", "--only", "bash,gemini"]);
+    init.assert_code(0);
+}
+
+#[test]
+fn case_8_a_tracked_key_file_is_warned_about_on_every_run_and_keeps_doctor_unhealthy() {
+    let mut s = Sandbox::new();
+    s.git_init(&s.project);
+    write(
+        &s.project_path(".cursor/mcp.json"),
+        "{\"mcpServers\": {}}\n",
+    );
+    s.git(&s.project, &["add", ".cursor/mcp.json"]);
+    s.git(&s.project, &["commit", "-qm", "cursor"]);
+
+    let first = s.init_ok("cursor");
+    first.stderr_has("tracked by git");
+    with_key(&mut s, KEY2);
+    let second = s.init_ok("cursor");
+    second.stderr_has("tracked by git");
+    let again = s.init_ok("cursor");
+    again.stderr_has("tracked by git");
+
+    let out = s.run(&["doctor"]);
+    out.assert_code(1);
+    out.stdout_has("git rm --cached .cursor/mcp.json");
+    assert!(!out.stdout.contains("are git-ignored"), "{}", out.stdout);
+
+    s.git(&s.project, &["rm", "-q", "--cached", ".cursor/mcp.json"]);
+    let out = s.run(&["doctor", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["gitIgnored"], true, "{}", out.stdout);
+}
+
+#[test]
+fn case_9_a_run_from_a_subdirectory_writes_every_project_file_at_the_top_level() {
+    let mut s = Sandbox::new();
+    s.git_init(&s.project);
+    let deep = s.project_path("src/deep");
+    std::fs::create_dir_all(&deep).unwrap();
+    s.cwd = deep.clone();
+
+    let out = s.init_ok("claude-code,cursor");
+    out.stdout_has(&format!("project: {}", s.project.display()));
+    assert!(s.project_path(".claude/settings.local.json").is_file());
+    assert!(s.project_path(".cursor/mcp.json").is_file());
+    assert!(s.project_path(".gitignore").is_file());
+    for rel in [".claude", ".cursor", ".gitignore"] {
+        assert!(!deep.join(rel).exists(), "{rel} must not land in src/deep");
+    }
+    let claude = read_jsonc(&s.home_path(".claude.json"));
+    assert!(claude["projects"][s.project.to_str().unwrap()]["mcpServers"]["codeloop"].is_object());
+}
+
+#[test]
+fn case_10_uninstall_in_one_project_keeps_what_another_project_relies_on() {
+    let mut s = Sandbox::new();
+    let a = s.root.join("a");
+    let b = s.root.join("b");
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    s.cwd = a.clone();
+    s.init_ok("bash,gemini");
+    assert!(read(&a.join(".gemini/settings.json")).contains("${CODELOOP_API_KEY}"));
+
+    s.cwd = b.clone();
+    s.init_ok("cursor");
+    let out = s.run(&["uninstall", "--yes"]);
+    out.assert_code(0);
+    out.stdout_has("kept CODELOOP_API_KEY for your shells");
+    assert!(!b.join(".cursor").exists());
+    assert!(
+        s.home_path(".codeloop/env.sh").is_file(),
+        "project a still refers to the variable"
+    );
+    assert!(read(&s.home_path(".bashrc")).contains(">>> codeloop >>>"));
+    assert_eq!(
+        s.key_in_shell("bash", &["-i"]),
+        KEY,
+        "the real bash still gets it"
+    );
+
+    // `--all` removes everything, in every project.
+    let out = s.run(&["uninstall", "--yes", "--all"]);
+    out.assert_code(0);
+    out.stdout_has("revoke it");
+    assert!(!s.home_path(".codeloop/env.sh").exists());
+    assert_eq!(s.key_in_shell("bash", &["-i"]), "<unset>");
+    assert!(!a.join(".gemini").exists());
+    assert_eq!(files_with_a_key(&s), Vec::<String>::new());
+}
+
+#[test]
+fn case_11_a_stale_backup_beside_a_file_never_changes_what_uninstall_gives_back() {
+    let s = Sandbox::new();
+    let config = s.home_path(".codex/config.toml");
+    let original = "model = \"o3\"";
+    write(&config, original);
+    write(
+        &s.home_path(".codex/config.toml.codeloop.bak"),
+        "model = \"o3\"\n",
+    );
+    s.run(&["init", "--yes", "--global", "--only", "codex"])
+        .assert_code(0);
+    s.run(&["uninstall", "--yes", "--global", "--only", "codex"])
+        .assert_code(0);
+    assert_eq!(read(&config), original, "no final newline added");
+}
+
+#[test]
+fn the_users_edits_between_runs_survive_a_key_change_and_uninstall() {
+    let mut s = Sandbox::new();
+    let file = s.project_path(".cursor/mcp.json");
+    s.init_ok("cursor");
+    // The user adds their own server next to ours.
+    let mut doc = read_jsonc(&file);
+    doc["mcpServers"]["mine"] = json!({"command": "my-server"});
+    let edited = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+    write(&file, &edited);
+
+    with_key(&mut s, KEY2);
+    s.init_ok("cursor");
+    assert_eq!(
+        read_jsonc(&file)["mcpServers"]["mine"]["command"],
+        "my-server"
+    );
+
+    s.run(&["uninstall", "--yes", "--only", "cursor"])
+        .assert_code(0);
+    let left = read_jsonc(&file);
+    assert_eq!(left["mcpServers"]["mine"]["command"], "my-server");
+    assert!(left["mcpServers"].get("codeloop").is_none());
+    assert!(!read(&file).contains("cl_live_"));
+}
+
+#[test]
+fn a_custom_command_is_kept_and_named_and_uninstall_keeps_it() {
+    let s = Sandbox::new();
+    let file = s.project_path(".cursor/mcp.json");
+    let original = "{\"mcpServers\": {\"codeloop\": {\"command\": \"node\", \"args\": [\"/src/codeloop/dist/index.js\"]}}}\n";
+    write(&file, original);
+    let out = s.init_ok("cursor");
+    out.stdout_has("kept your custom command");
+    let entry = &read_jsonc(&file)["mcpServers"]["codeloop"];
+    assert_eq!(entry["command"], "node");
+    assert_eq!(entry["env"]["CODELOOP_API_KEY"], KEY);
+
+    let out = s.run(&["doctor", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let cursor = doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "cursor")
+        .unwrap()
+        .clone();
+    assert_eq!(cursor["state"], "customised");
+
+    s.run(&["uninstall", "--yes", "--only", "cursor"])
+        .assert_code(0);
+    assert_eq!(read(&file), original);
+}
+
+#[test]
+fn a_server_the_user_disabled_stays_disabled_and_doctor_says_so() {
+    let s = Sandbox::new();
+    let file = s.project_path(".cursor/mcp.json");
+    s.init_ok("cursor");
+    let text = read(&file).replace("\"command\"", "\"disabled\": true,\n      \"command\"");
+    write(&file, &text);
+    s.init_ok("cursor").stdout_has("is disabled");
+    assert_eq!(
+        read_jsonc(&file)["mcpServers"]["codeloop"]["disabled"],
+        true
+    );
+    let out = s.run(&["doctor"]);
+    out.stdout_has("you disabled it");
+}
+
+#[test]
+fn check_and_doctor_work_without_a_key_against_the_recorded_one() {
+    let mut s = Sandbox::new();
+    s.init_ok("cursor,bash");
+    s.key = None;
+    s.run(&["init", "--check", "--only", "cursor,bash"])
+        .assert_code(0);
+    let out = s.run(&["doctor", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let cursor = doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "cursor")
+        .unwrap()
+        .clone();
+    assert_eq!(cursor["state"], "configured", "{}", out.stdout);
+
+    // Another key in the file than the recorded one: the check names the file.
+    let file = s.project_path(".cursor/mcp.json");
+    write(&file, read(&file).replace(KEY, KEY2));
+    let out = s.run(&["init", "--check", "--only", "cursor"]);
+    out.assert_code(3);
+    out.stdout_has(".cursor/mcp.json");
+}
+
+#[test]
+fn the_record_holds_no_key() {
+    let s = Sandbox::new();
+    s.init_ok("cursor,bash,claude-code");
+    let record = read(&s.home_path(".codeloop/state.json"));
+    assert!(!record.contains("cl_live_"), "{record}");
+    assert_eq!(mode(&s.home_path(".codeloop/state.json")), 0o600);
+    assert!(Path::new(&s.home_path(".codeloop")).is_dir());
+}
