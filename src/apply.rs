@@ -134,7 +134,7 @@ pub fn apply(
                 )
             });
         }
-        match apply_with_retries(edit, paths, &mut record) {
+        match apply_with_retries(edit, paths, &mut record, &|| signals.caught().is_some()) {
             Ok(Some(outcome)) => written.push(Written {
                 display: edit.display.clone(),
                 outcome,
@@ -142,6 +142,16 @@ pub fn apply(
             Ok(None) => {}
             Err(message) => {
                 let _ = save(&mut record, &record_path, notes, false);
+                if let Some(signal) = signals.caught() {
+                    return Err(ApplyError {
+                        signal: Some(signal),
+                        ..fail(
+                            &edit.display,
+                            format!("{message}; the files listed above were written and recorded"),
+                            written,
+                        )
+                    });
+                }
                 // Say which files were not touched, not only the one that failed.
                 let untouched: Vec<&str> = edits[i..].iter().map(|e| e.display.as_str()).collect();
                 return Err(fail(
@@ -321,9 +331,10 @@ fn apply_with_retries(
     edit: &FileEdit,
     paths: &Paths,
     record: &mut Record,
+    cancelled: &dyn Fn() -> bool,
 ) -> Result<Option<Outcome>, String> {
     let _claude_lock = if edit.path == paths.claude_json {
-        DirLock::take(&edit.path)?
+        DirLock::take(&edit.path, cancelled)?
     } else {
         None
     };

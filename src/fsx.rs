@@ -400,7 +400,9 @@ const DIR_LOCK_WAIT: Duration = Duration::from_secs(12);
 
 impl DirLock {
     /// `None` when the file's directory does not exist yet (nobody else can hold it).
-    pub fn take(file: &Path) -> Result<Option<DirLock>, String> {
+    /// While another program holds it, waits (up to 12 s) unless `cancelled` says to
+    /// stop (a signal came in).
+    pub fn take(file: &Path, cancelled: &dyn Fn() -> bool) -> Result<Option<DirLock>, String> {
         let mut name = file.file_name().unwrap_or_default().to_os_string();
         name.push(".lock");
         let lock = file.with_file_name(name);
@@ -418,6 +420,12 @@ impl DirLock {
                     if stale {
                         let _ = fs::remove_dir(&lock);
                         continue;
+                    }
+                    if cancelled() {
+                        return Err(format!(
+                            "interrupted while waiting for its lock {}",
+                            lock.display()
+                        ));
                     }
                     if Instant::now() >= deadline {
                         return Err(format!(

@@ -632,6 +632,43 @@ fn rotate_replaces_the_key_everywhere_it_was_configured_and_nowhere_else() {
 }
 
 #[test]
+fn rotate_reaches_every_recorded_project_and_forgets_the_ones_that_are_gone() {
+    let mut s = Sandbox::without_key();
+    write(&config_json(&s), format!("{{\"apiKey\": \"{KEY}\"}}"));
+    set_mode(&config_json(&s), 0o600);
+    let projects: Vec<_> = ["a", "b", "gone"]
+        .iter()
+        .map(|p| {
+            let dir = s.root.join(p);
+            std::fs::create_dir_all(&dir).unwrap();
+            dir
+        })
+        .collect();
+    for dir in &projects {
+        s.cwd = dir.clone();
+        run(&s, &["init", "--yes", "--only", "cursor,bash"], &[], "").assert_code(0);
+    }
+    std::fs::remove_dir_all(&projects[2]).unwrap();
+    // Rotation is run from somewhere else entirely.
+    s.cwd = s.root.clone();
+    let out = run(&s, &["auth", "--rotate", "--key-stdin", "--yes"], &[], KEY2);
+    out.assert_code(0);
+    out.stdout_has("is gone; codeloop forgets it");
+    for dir in &projects[..2] {
+        let value = read_jsonc(&dir.join(".cursor/mcp.json"));
+        assert_eq!(
+            value["mcpServers"]["codeloop"]["env"]["CODELOOP_API_KEY"],
+            KEY2,
+            "{}",
+            dir.display()
+        );
+    }
+    assert!(read(&s.home_path(".codeloop/env.sh")).contains(KEY2));
+    let record = read(&s.home_path(".codeloop/state.json"));
+    assert!(!record.contains("/gone"), "{record}");
+}
+
+#[test]
 fn rotate_without_a_terminal_or_yes_saves_the_key_and_says_how_to_finish() {
     let s = Sandbox::without_key();
     write(&config_json(&s), format!("{{\"apiKey\": \"{KEY}\"}}"));

@@ -408,3 +408,96 @@ fn a_program_rewriting_claude_json_all_along_loses_nothing_and_neither_does_code
     assert_eq!(doc["numStartups"], Value::from(42));
     assert!(!claude.with_file_name(".claude.json.lock").exists());
 }
+
+/// SIGTERM while `init` writes (here: waiting for Claude Code's lock, which another
+/// program holds) ends the run with 143 at once: the files written so far are in the
+/// record, the rest untouched, no temp file is left, and the other program's lock is
+/// not taken away.
+#[test]
+fn sigterm_during_apply_stops_cleanly_with_143_and_the_record_agrees() {
+    let s = Sandbox::new();
+    let claude = s.home_path(".claude.json");
+    let cursor = s.project_path(".cursor/mcp.json");
+    let claude_before = big_claude_json(16);
+    write(&claude, &claude_before);
+    write(&cursor, CURSOR_BEFORE);
+    let foreign_lock = s.home_path(".claude.json.lock");
+    std::fs::create_dir(&foreign_lock).unwrap();
+
+    let child = s.spawn(&["init", "--yes", "--only", "cursor,claude-code"]);
+    // Planning these small files takes milliseconds; then apply writes Cursor's file
+    // and waits for the lock.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let pid = child.id().to_string();
+    run_program(Path::new("/bin/kill"), &["-TERM", &pid], &s.root, &[]).assert_code(0);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(143),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+    assert!(read(&cursor).contains("codeloop-mcp-server"));
+    assert_eq!(read(&claude), claude_before, "not reached");
+    let record = s.record();
+    assert!(record["files"][cursor.to_str().unwrap()].is_object());
+    assert!(record["files"][claude.to_str().unwrap()].is_null());
+    assert!(temp_files(&s.root).is_empty());
+    assert!(
+        foreign_lock.is_dir(),
+        "another program's lock is not ours to remove"
+    );
+
+    std::fs::remove_dir(&foreign_lock).unwrap();
+    s.init_ok("cursor,claude-code");
+    s.run(&["uninstall", "--yes"]).assert_code(0);
+    assert_eq!(read(&claude), claude_before);
+    assert_eq!(read(&cursor), CURSOR_BEFORE);
+}
+
+/// SIGTERM (what a launcher forwards, or a closing terminal sends) at any moment of a
+/// run: it ends with 143 (or before codeloop catches signals), and whatever moment it
+/// came, no temp file and no Claude Code lock is left, and the record agrees with
+/// the files — so the next run and uninstall still give every byte back.
+#[test]
+fn sigterm_at_any_moment_leaves_no_temp_file_no_lock_and_a_record_that_agrees() {
+    for delay_ms in [5, 15, 30, 60, 120] {
+        let s = Sandbox::new();
+        let claude = s.home_path(".claude.json");
+        let cursor = s.project_path(".cursor/mcp.json");
+        let claude_before = big_claude_json(256);
+        write(&claude, &claude_before);
+        write(&cursor, CURSOR_BEFORE);
+        let child = s.spawn(&["init", "--yes", "--only", "cursor,claude-code,bash"]);
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let pid = child.id().to_string();
+        let _ = run_program(Path::new("/bin/kill"), &["-TERM", &pid], &s.root, &[]);
+        let out = child.wait_with_output().unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        let ended = (out.status.code(), out.status.signal());
+        assert!(
+            matches!(ended, (Some(0 | 143), None) | (None, Some(15))),
+            "after {delay_ms} ms: {ended:?}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+
+        assert!(temp_files(&s.root).is_empty(), "after {delay_ms} ms");
+        assert!(
+            !s.home_path(".claude.json.lock").exists(),
+            "after {delay_ms} ms"
+        );
+        // The record lists exactly the files that hold codeloop's entry.
+        let record = s.record();
+        for file in [&claude, &cursor] {
+            let holds = read(file).contains("codeloop-mcp-server");
+            let recorded = record["files"][file.to_str().unwrap()].is_object();
+            assert_eq!(holds, recorded, "{} after {delay_ms} ms", file.display());
+        }
+        // And from there, everything still works and comes back.
+        s.init_ok("cursor,claude-code,bash");
+        s.run(&["uninstall", "--yes"]).assert_code(0);
+        assert_eq!(read(&claude), claude_before, "after {delay_ms} ms");
+        assert_eq!(read(&cursor), CURSOR_BEFORE, "after {delay_ms} ms");
+    }
+}

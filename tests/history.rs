@@ -439,3 +439,161 @@ fn the_record_holds_no_key() {
     assert_eq!(mode(&s.home_path(".codeloop/state.json")), 0o600);
     assert!(Path::new(&s.home_path(".codeloop")).is_dir());
 }
+
+/// A project and home as codeloop 0.1 left them: no record, `~/.codeloop/lock`, a
+/// `.codeloop.bak` beside each file it changed (none for files it created), and the
+/// `.gitignore` block listing the key file and its backup.
+fn codeloop_0_1_install(s: &Sandbox) -> (String, String) {
+    s.git_init(&s.project);
+    write(&s.home_path(".codeloop/lock"), "");
+    let cursor_original = "{\n  \"mcpServers\": {\n    \"other\": {\"command\": \"x\"}\n  }\n}\n";
+    let cursor_now = format!(
+        "{{\n  \"mcpServers\": {{\n    \"other\": {{\"command\": \"x\"}},\n    \"codeloop\": {{\n      \"command\": \"npx\",\n      \"args\": [\n        \"-y\",\n        \"codeloop-mcp-server\"\n      ],\n      \"env\": {{\n        \"CODELOOP_API_KEY\": \"{KEY}\"\n      }}\n    }}\n  }}\n}}\n"
+    );
+    write(&s.project_path(".cursor/mcp.json"), &cursor_now);
+    write(
+        &s.project_path(".cursor/mcp.json.codeloop.bak"),
+        cursor_original,
+    );
+    let gitignore_original = "node_modules/\n";
+    write(
+        &s.project_path(".gitignore"),
+        format!(
+            "{gitignore_original}# >>> codeloop >>>\n# files holding your CodeLoop API key; managed by `codeloop init`, removed by `codeloop uninstall`\n/.cursor/mcp.json\n/.cursor/mcp.json.codeloop.bak\n# <<< codeloop <<<\n"
+        ),
+    );
+    write(
+        &s.project_path(".gitignore.codeloop.bak"),
+        gitignore_original,
+    );
+    let claude = json!({"projects": {s.project.to_str().unwrap(): {"mcpServers": {"codeloop": expected_entry(KEY)}}}});
+    write(
+        &s.home_path(".claude.json"),
+        serde_json::to_string_pretty(&claude).unwrap() + "\n",
+    );
+    (cursor_original.to_owned(), gitignore_original.to_owned())
+}
+
+#[test]
+fn an_install_by_codeloop_0_1_is_migrated_once_and_uninstalls_exactly() {
+    let s = Sandbox::new();
+    let (cursor_original, gitignore_original) = codeloop_0_1_install(&s);
+
+    let dry = s.run(&["init", "--dry-run", "--only", "cursor,claude-code"]);
+    dry.assert_code(0);
+    dry.stdout_has("would move");
+    assert!(
+        s.project_path(".cursor/mcp.json.codeloop.bak").exists(),
+        "a dry run moves nothing"
+    );
+
+    let out = s.init_ok("cursor,claude-code");
+    out.stdout_has("this run moves");
+    out.stdout_has(".cursor/mcp.json.codeloop.bak -> ~/.codeloop/backups/");
+    assert!(!s.project_path(".cursor/mcp.json.codeloop.bak").exists());
+    assert!(!s.project_path(".gitignore.codeloop.bak").exists());
+    assert_eq!(
+        s.kept_original("mcp.json").as_deref(),
+        Some(cursor_original.as_str())
+    );
+    let again = s.init_ok("cursor,claude-code");
+    assert!(
+        !again.stdout.contains("moves"),
+        "told once:\n{}",
+        again.stdout
+    );
+    again.stdout_has("already configured");
+
+    s.run(&["uninstall", "--yes"]).assert_code(0);
+    assert_eq!(read(&s.project_path(".cursor/mcp.json")), cursor_original);
+    assert_eq!(read(&s.project_path(".gitignore")), gitignore_original);
+    assert!(!s.home_path(".claude.json").exists(), "0.1 created it");
+    assert!(
+        !s.project_path(".claude").exists(),
+        "and the permission file"
+    );
+    assert_eq!(files_with_a_key(&s), Vec::<String>::new());
+}
+
+#[test]
+fn a_hand_written_entry_on_a_machine_codeloop_never_touched_is_not_claimed() {
+    // No lock, no backups: nothing says codeloop put it there.
+    let s = Sandbox::new();
+    let file = s.project_path(".cursor/mcp.json");
+    let text =
+        serde_json::to_string_pretty(&json!({"mcpServers": {"codeloop": expected_entry(KEY)}}))
+            .unwrap()
+            + "\n";
+    write(&file, &text);
+    s.init_ok("cursor").stdout_has("already configured");
+    s.run(&["uninstall", "--yes", "--only", "cursor"])
+        .assert_code(0);
+    assert_eq!(read(&file), text);
+}
+
+#[test]
+fn an_unwritable_file_is_found_while_planning_so_check_and_json_report_it() {
+    let s = Sandbox::new();
+    let file = s.project_path(".cursor/mcp.json");
+    write(&file, "{}\n");
+    set_mode(&file, 0o444);
+    let out = s.run(&["init", "--check", "--only", "cursor"]);
+    out.assert_code(1);
+    out.stderr_has(".cursor/mcp.json: is read-only");
+    let out = s.run(&["init", "--json", "--dry-run", "--only", "cursor"]);
+    out.assert_code(1);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let cursor = doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "cursor")
+        .unwrap()
+        .clone();
+    assert_eq!(cursor["status"], "error");
+    assert!(cursor["errors"][0].as_str().unwrap().contains("read-only"));
+    assert_eq!(read(&file), "{}\n");
+}
+
+/// Pastes a key when asked for one, then answers "no" to applying.
+struct PastesThenDeclines;
+
+impl codeloop::sys::Prompter for PastesThenDeclines {
+    fn confirm(&mut self, _: &str, _: bool) -> std::io::Result<bool> {
+        Ok(false)
+    }
+    fn choose(&mut self, _: &str, options: &[String]) -> std::io::Result<usize> {
+        Ok(options.iter().position(|o| o.contains("paste")).unwrap())
+    }
+    fn password(&mut self, _: &str) -> std::io::Result<String> {
+        Ok(KEY.to_owned())
+    }
+}
+
+#[test]
+fn a_key_pasted_and_saved_before_no_is_said_to_be_saved_with_no_config_changed() {
+    use clap::Parser;
+    let s = Sandbox::without_key();
+    let env = s.run_env();
+    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut sys = codeloop::sys::Sys::fake(
+        codeloop::sys::Os::Linux,
+        s.project.clone(),
+        &vars,
+        Box::new(PastesThenDeclines),
+    );
+    sys.stdin_tty = true;
+    let cli = codeloop::cli::Cli::parse_from(["codeloop", "init", "--only", "cursor"]);
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = codeloop::run_code(cli, &mut sys, &mut out, &mut err);
+    let out = String::from_utf8_lossy(&out);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(
+            "your key was saved to ~/.codeloop/config.json, but no configuration file was changed"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("nothing was written"), "{out}");
+    assert!(!s.project_path(".cursor").exists());
+}

@@ -583,19 +583,20 @@ fn run_history(steps: &[Step]) -> Result<(), TestCaseError> {
                 };
                 let server = json!({"command": "my-server", "args": ["--port", "9"]});
                 value[&entry[0]]["mine"] = server.clone();
+                // Directories the write makes are the user's; existing ones stay whose
+                // they were.
+                let made: Vec<PathBuf> = path
+                    .ancestors()
+                    .skip(1)
+                    .take_while(|d| !d.exists())
+                    .map(Path::to_path_buf)
+                    .collect();
                 write(&path, serde_json::to_string_pretty(&value).unwrap() + "\n");
                 let model = w.model.json.entry(path.clone()).or_default();
                 let m = model.get_or_insert_with(|| json!({}));
                 m[&entry[0]]["mine"] = server;
                 w.model.edited.insert(path.clone());
-                let mut d = path.parent();
-                while let Some(dir) = d {
-                    if dir == w.root {
-                        break;
-                    }
-                    w.model.dirs.insert(dir.to_path_buf());
-                    d = dir.parent();
-                }
+                w.model.dirs.extend(made);
             }
             Step::Customise(i) => {
                 let (path, entry) = json_files(&w.root)[*i].clone();
@@ -665,6 +666,12 @@ fn run_history(steps: &[Step]) -> Result<(), TestCaseError> {
                     "alias ll='ls -l'\n".to_owned()
                 };
                 let line = line.as_str();
+                let made: Vec<PathBuf> = path
+                    .ancestors()
+                    .skip(1)
+                    .take_while(|d| !d.exists())
+                    .map(Path::to_path_buf)
+                    .collect();
                 let sep = if real.is_empty() || real.ends_with('\n') {
                     ""
                 } else {
@@ -681,14 +688,7 @@ fn run_history(steps: &[Step]) -> Result<(), TestCaseError> {
                 m.push_str(msep);
                 m.push_str(line);
                 w.model.edited.insert(path.clone());
-                let mut d = path.parent();
-                while let Some(dir) = d {
-                    if dir == w.root {
-                        break;
-                    }
-                    w.model.dirs.insert(dir.to_path_buf());
-                    d = dir.parent();
-                }
+                w.model.dirs.extend(made);
             }
             Step::Uninstall { reach, project } => {
                 let mut args = vec!["uninstall", "--yes"];
@@ -726,5 +726,52 @@ fn random_histories_keep_every_promise() {
     });
     if let Err(e) = result {
         panic!("{e}");
+    }
+}
+
+/// Histories the random runs once found broken, kept as regressions.
+#[test]
+fn histories_that_once_failed() {
+    let init = |targets: &[&'static str], global: bool, project: usize| Step::Init {
+        targets: targets.to_vec(),
+        key_b: false,
+        global,
+        project,
+    };
+    let histories = vec![
+        // Two projects' entries share `projects` in ~/.claude.json, which the first
+        // created: the last to go takes it along.
+        vec![
+            init(&["claude-code"], false, 1),
+            init(&["claude-code"], false, 0),
+            Step::OwnServer(4),
+        ],
+        // A directory codeloop made, that the user wrote into and emptied again.
+        vec![
+            init(&["vscode"], false, 0),
+            Step::OwnServer(7),
+            Step::Delete(7),
+        ],
+        // A file the user deleted and codeloop made again, in a directory it made.
+        vec![
+            init(&["gemini"], true, 0),
+            Step::Delete(1),
+            init(&["gemini"], true, 0),
+        ],
+        // Directories shared by files removed in different runs.
+        vec![
+            init(&["fish"], false, 0),
+            init(&["vscode"], true, 0),
+            Step::Uninstall {
+                reach: Reach::Project,
+                project: 0,
+            },
+        ],
+        vec![init(&["cursor"], true, 0), Step::Delete(0)],
+    ];
+    for steps in histories {
+        if let Err(e) = run_history(&steps) {
+            panic!("{steps:?}: {e}");
+        }
     }
 }

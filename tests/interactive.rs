@@ -178,3 +178,65 @@ fn declining_writes_nothing() {
     assert!(screen.contains("nothing was written"), "{}", mask(&screen));
     assert_unchanged(&before, &s.snapshot());
 }
+
+#[test]
+fn ctrl_c_at_the_question_writes_nothing_and_exits_130() {
+    let s = Sandbox::new();
+    std::fs::create_dir_all(s.project_path(".cursor")).unwrap();
+    let before = s.snapshot();
+    let Some(t) = Tmux::start(&command(&s)) else {
+        return;
+    };
+    t.wait_for("(not detected)");
+    t.keys(&["Enter"]);
+    t.wait_for("apply these changes?");
+    t.keys(&["C-c"]);
+    let screen = t.wait_for("EXITED");
+    assert!(
+        screen.contains("cancelled; nothing was written"),
+        "{}",
+        mask(&screen)
+    );
+    assert!(screen.contains("EXITED 130"), "{}", mask(&screen));
+    assert_unchanged(&before, &s.snapshot());
+}
+
+#[test]
+fn ctrl_c_in_the_picker_and_esc_at_the_question_write_nothing() {
+    let s = Sandbox::new();
+    std::fs::create_dir_all(s.project_path(".cursor")).unwrap();
+    let before = s.snapshot();
+    let Some(t) = Tmux::start(&command(&s)) else {
+        return;
+    };
+    t.wait_for("(not detected)");
+    t.keys(&["C-c"]);
+    let screen = t.wait_for("EXITED");
+    assert!(
+        screen.contains("cancelled; nothing was written"),
+        "{}",
+        mask(&screen)
+    );
+    assert!(screen.contains("EXITED 130"), "{}", mask(&screen));
+    drop(t);
+
+    let Some(t) = Tmux::start(&command(&s)) else {
+        return;
+    };
+    t.wait_for("(not detected)");
+    t.keys(&["Enter"]);
+    t.wait_for("apply these changes?");
+    t.keys(&["Escape"]);
+    let screen = t.wait_for("EXITED");
+    assert!(
+        screen.contains("cancelled; nothing was written"),
+        "{}",
+        mask(&screen)
+    );
+    assert!(
+        screen.contains("EXITED 0"),
+        "Esc declines:\n{}",
+        mask(&screen)
+    );
+    assert_unchanged(&before, &s.snapshot());
+}

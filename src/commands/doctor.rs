@@ -220,28 +220,29 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
     }
 
     // Only files that hold the key count: one that refers to the variable is fine.
-    let key_files: Vec<(String, bool)> = plan
-        .edits()
-        .filter(|e| e.secret && e.before.is_some() && e.path.starts_with(&ctx.paths.project))
-        .map(|e| {
-            (
-                e.path
-                    .strip_prefix(&ctx.paths.project)
-                    .map(|r| r.to_string_lossy().replace('\\', "/"))
-                    .unwrap_or_default(),
-                true,
-            )
+    let key_files: Vec<(String, Target)> = plan
+        .targets
+        .iter()
+        .flat_map(|t| t.edits.iter().map(move |e| (e, t.target)))
+        .filter(|(e, _)| e.secret && e.before.is_some() && e.path.starts_with(&ctx.paths.project))
+        .map(|(e, t)| {
+            let rel = e
+                .path
+                .strip_prefix(&ctx.paths.project)
+                .map(|r| r.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            (rel, t)
         })
         .collect();
     let git_ok = if ctx.project.in_git && !key_files.is_empty() {
         let rels: Vec<String> = key_files.iter().map(|(r, _)| r.clone()).collect();
         let (ignored, tracked) = common::git_exposure(sys, &ctx, &rels);
         let mut ok = true;
-        for rel in rels.iter().filter(|r| !ignored.contains(r)) {
+        for (rel, target) in key_files.iter().filter(|(r, _)| !ignored.contains(r)) {
             ok = false;
             problems.push(Problem {
                 problem: format!("{rel} holds your key and is not git-ignored"),
-                fix: format!("codeloop init{global}"),
+                fix: format!("codeloop init --only {}{global}", target.name()),
             });
         }
         for rel in tracked {

@@ -249,8 +249,24 @@ fn reverse_file(
             notes: Vec::new(),
         });
     };
+    // A container codeloop created for one change (`projects` in `~/.claude.json`)
+    // may hold another change's entry by the time the first goes: the containers of
+    // undone changes pass to the changes still inside them, so whichever goes last
+    // takes them along.
+    let mut all: Vec<Change> = prior.changes.clone();
+    for undone in prior
+        .changes
+        .iter()
+        .filter(|c| reverse.undo.contains(&c.kind.id()))
+    {
+        for container in created_prefixes(&undone.kind) {
+            for other in all.iter_mut().filter(|o| o.kind.id() != undone.kind.id()) {
+                claim_container(&mut other.kind, &container);
+            }
+        }
+    }
     let mut changes: Vec<Change> = Vec::new();
-    for c in &prior.changes {
+    for c in &all {
         let id = c.kind.id();
         if reverse.undo.contains(&id) {
             continue;
@@ -292,7 +308,7 @@ fn reverse_file(
     }
     let mut out = text.to_owned();
     let mut notes = Vec::new();
-    for c in &prior.changes {
+    for c in &all {
         let id = c.kind.id();
         let partial_gitignore =
             matches!(c.kind, ChangeKind::Gitignore { .. }) && !reverse.gitignore_lines.is_empty();
@@ -339,6 +355,53 @@ fn reverse_file(
     }
     let after = (out != text).then_some(out);
     Ok(unchanged(after, false, notes))
+}
+
+/// The containers a JSON change created, as paths from the root (`[]`: the document).
+fn created_prefixes(kind: &ChangeKind) -> Vec<Vec<String>> {
+    let (path, count, array) = match kind {
+        ChangeKind::Entry {
+            format: Format::Json,
+            path,
+            created_containers,
+            ..
+        } => (path, *created_containers, false),
+        ChangeKind::ArrayItem {
+            path,
+            created_containers,
+            ..
+        } => (path, *created_containers, true),
+        _ => return Vec::new(),
+    };
+    // An entry's innermost container is its parent; an array item's, the array.
+    let innermost = if array { path.len() } else { path.len() - 1 };
+    (0..count)
+        .filter_map(|j| innermost.checked_sub(j))
+        .map(|len| path[..len].to_vec())
+        .collect()
+}
+
+/// Makes a JSON change's reverse prune up to `container` (a prefix of its path), while
+/// empty.
+fn claim_container(kind: &mut ChangeKind, container: &[String]) {
+    match kind {
+        ChangeKind::Entry {
+            format: Format::Json,
+            path,
+            created_containers,
+            ..
+        } if path.starts_with(container) && path.len() > container.len() => {
+            *created_containers = (*created_containers).max(path.len() - container.len());
+        }
+        ChangeKind::ArrayItem {
+            path,
+            created_containers,
+            ..
+        } if path.starts_with(container) => {
+            *created_containers = (*created_containers).max(path.len() - container.len() + 1);
+        }
+        _ => {}
+    }
 }
 
 pub const GITIGNORE_HEADER: &str = "# files holding your CodeLoop API key; managed by `codeloop init`, removed by `codeloop uninstall`";

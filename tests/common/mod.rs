@@ -161,6 +161,22 @@ impl Sandbox {
         out
     }
 
+    /// Starts `codeloop ARGS` like [`Sandbox::run`] but returns at once (for tests that
+    /// signal it while it works).
+    #[allow(clippy::disallowed_methods)] // the test harness starts the binary under test
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        Command::new(env!("CARGO_BIN_EXE_codeloop"))
+            .args(args)
+            .current_dir(&self.cwd)
+            .env_clear()
+            .envs(self.run_env())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start codeloop")
+    }
+
     /// [`Sandbox::run`] with `input` on stdin (for `--key-stdin`).
     pub fn run_with_stdin(&self, args: &[&str], input: &str) -> Output {
         let out = run_program_with_stdin(
