@@ -17,7 +17,9 @@ use thiserror::Error;
 use crate::fsx::{self, DirLock, PLAIN_FILE_MODE, WriteError};
 pub use crate::fsx::{Mode, SECRET_FILE_MODE, create_private_dir, write_atomic};
 use crate::paths::Paths;
-use crate::plan::{EnvEdit, FileEdit, Op, Owner, Plan, Planned, user_env as env_plan};
+use crate::plan::{
+    EnvEdit, FileEdit, Op, Owner, Plan, Planned, RegistryUpdate, user_env as env_plan,
+};
 use crate::record::{self, FileRecord, Record, RecordError};
 use crate::sys::user_env::{RegValue, UserEnv};
 
@@ -187,9 +189,13 @@ pub fn apply(
                 }
             }
         }
-        record.registry.retain(|r| r.name != edit.name);
-        if let Some(r) = &edit.record {
-            record.registry.push(r.clone());
+        match &edit.record {
+            RegistryUpdate::Keep => {}
+            RegistryUpdate::Set(r) => {
+                record.registry.retain(|old| old.name != edit.name);
+                record.registry.push(r.clone());
+            }
+            RegistryUpdate::Remove => record.registry.retain(|old| old.name != edit.name),
         }
     }
     // Directories codeloop created: those of files deleted now, and those an earlier

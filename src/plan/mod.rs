@@ -552,9 +552,20 @@ pub struct EnvEdit {
     pub wanted: String,
     /// Delete the value (the reverse edit) instead of writing `after`.
     pub delete: bool,
-    /// The record of this value afterwards (`None`: codeloop no longer owns it).
-    pub record: Option<RegistryRecord>,
+    /// What the record says about this value afterwards.
+    pub record: RegistryUpdate,
     pub notes: Vec<String>,
+}
+
+/// How a registry value's record changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistryUpdate {
+    /// As it is.
+    Keep,
+    /// Codeloop owns the value, as this says.
+    Set(RegistryRecord),
+    /// Codeloop no longer owns it.
+    Remove,
 }
 
 impl EnvEdit {
@@ -612,7 +623,12 @@ pub fn windows_env(env: &dyn UserEnv, key: &str, prior: Option<&RegistryRecord>)
             before,
             written: record::fingerprint(key),
         };
-        Ok((after, false, key.to_owned(), Some(record), Vec::new()))
+        let update = if prior == Some(&record) {
+            RegistryUpdate::Keep
+        } else {
+            RegistryUpdate::Set(record)
+        };
+        Ok((after, false, key.to_owned(), update, Vec::new()))
     })
 }
 
@@ -632,22 +648,28 @@ pub fn windows_env_undo(env: &dyn UserEnv, prior: &RegistryRecord) -> TargetPlan
             } else {
                 Vec::new()
             };
-            return Ok((None, false, String::new(), None, notes));
+            return Ok((None, false, String::new(), RegistryUpdate::Remove, notes));
         }
         Ok(match &prior.before {
-            Some(old) => (Some(old.clone()), false, old.clone(), None, Vec::new()),
-            None => (Some(String::new()), true, String::new(), None, Vec::new()),
+            Some(old) => (
+                Some(old.clone()),
+                false,
+                old.clone(),
+                RegistryUpdate::Remove,
+                Vec::new(),
+            ),
+            None => (
+                Some(String::new()),
+                true,
+                String::new(),
+                RegistryUpdate::Remove,
+                Vec::new(),
+            ),
         })
     })
 }
 
-type RegistryDecision = (
-    Option<String>,
-    bool,
-    String,
-    Option<RegistryRecord>,
-    Vec<String>,
-);
+type RegistryDecision = (Option<String>, bool, String, RegistryUpdate, Vec<String>);
 
 /// Reads `CODELOOP_API_KEY` and plans one edit of it: `decide` returns the value to
 /// write (if any), whether that is a deletion, the value wanted, the record
@@ -717,7 +739,7 @@ impl Plan {
                 .targets
                 .iter()
                 .flat_map(|t| &t.env_edits)
-                .any(|e| e.after.is_some() || e.record.is_some())
+                .any(|e| e.after.is_some() || e.record != RegistryUpdate::Keep)
     }
 
     /// Drops a later target's edit of a file an earlier target already edits the
