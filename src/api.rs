@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Value, json};
 use thiserror::Error;
 
-use crate::auth::{ApiKey, InvalidKey};
+use crate::secret::{ApiKey, InvalidKey};
 use crate::sys::Sys;
 
 /// Where codeloop talks to CodeLoop unless `CODELOOP_API_URL` says otherwise.
@@ -278,7 +278,7 @@ impl Api {
         } else if !base.starts_with("https://") {
             return Err(ApiError::BadBase(format!(
                 "{BASE_VAR} must start with https:// (it is {:?}); fix or unset it",
-                crate::auth::mask_secrets(base)
+                crate::secret::mask_secrets(base)
             )));
         }
         if host.is_empty() || base.contains(['?', '#', ' ']) {
@@ -657,7 +657,7 @@ fn str_field(v: &Value, name: &str) -> Option<String> {
 /// A key id for a URL path: 1 to 128 of `[A-Za-z0-9_.-]`. A key itself is refused
 /// (without echoing it): ids come from `codeloop keys list`.
 pub fn check_key_id(id: &str) -> Result<(), String> {
-    if id.contains(crate::auth::PREFIX) {
+    if id.contains(crate::secret::PREFIX) {
         return Err(
             "that is an API key, not a key id (and on the command line other users can see it; consider rotating it); revoke by the id that `codeloop keys list` shows"
                 .to_owned(),

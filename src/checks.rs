@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 
 use crate::api::{Api, ApiError, VALIDATE_TIMEOUT};
-use crate::auth::{ApiKey, PREFIX};
+use crate::secret::{ApiKey, PREFIX};
 use crate::sys::Sys;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

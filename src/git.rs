@@ -240,10 +240,10 @@ mod tests {
             Some(BTreeSet::new())
         );
         let bad = dir.path().join("bad");
-        crate::apply::write_atomic(
+        crate::fsx::write_atomic(
             &bad,
             b"DIRC\0\0\0\x09\0\0\0\0",
-            crate::apply::Mode::KeepOr(0o600),
+            crate::fsx::Mode::KeepOr(0o600),
         )
         .unwrap();
         assert_eq!(index_paths(&bad), None);

@@ -8,6 +8,7 @@ pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod detect;
+pub mod edit;
 pub mod fsx;
 pub mod git;
 pub mod migrate;
@@ -16,6 +17,7 @@ pub mod plan;
 pub mod record;
 pub mod render;
 pub mod report;
+pub mod secret;
 pub mod sys;
 pub mod target;
 

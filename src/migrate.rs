@@ -169,7 +169,7 @@ fn adopt(op: &Op, text: &str, bak: Option<&str>) -> Option<ChangeKind> {
                 KeyHolder::Value { path, .. } => {
                     let v = field_of(&now, path)?;
                     let s = v.as_str()?;
-                    let written = if crate::auth::ApiKey::parse(s).is_ok() {
+                    let written = if crate::secret::ApiKey::parse(s).is_ok() {
                         Written::Key(fingerprint(s))
                     } else {
                         Written::Value(v.clone())
@@ -276,7 +276,7 @@ pub fn known_files(
                 if t == crate::target::Target::WindowsEnv {
                     continue;
                 }
-                let tp = plan::target(paths, project, t, crate::auth::PLACEHOLDER, &opts, &empty);
+                let tp = plan::target(paths, project, t, crate::secret::PLACEHOLDER, &opts, &empty);
                 for e in tp.edits {
                     if out.iter().any(|k: &Known| k.path == e.path && k.op == e.op) {
                         continue;

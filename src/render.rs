@@ -8,8 +8,8 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 use similar::{ChangeTag, TextDiff};
 
-use crate::auth::mask_secrets;
 use crate::plan::{EnvEdit, FileEdit, Plan, Status, user_env};
+use crate::secret::mask_secrets;
 
 const CONTEXT: usize = 3;
 

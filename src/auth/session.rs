@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use thiserror::Error;
 
 use crate::api::Session;
-use crate::apply::{self, Mode, SECRET_FILE_MODE};
+use crate::fsx::{self, Mode, SECRET_FILE_MODE};
 use crate::paths::Paths;
 
 use super::store;
@@ -43,13 +43,13 @@ pub fn path(paths: &Paths) -> PathBuf {
 pub fn save(paths: &Paths, base: &str, session: &Session) -> Result<PathBuf, SessionError> {
     let file = path(paths);
     let shown = paths.display(&file);
-    apply::create_private_dir(&paths.codeloop_dir).map_err(|e| SessionError::Write {
+    fsx::create_private_dir(&paths.codeloop_dir).map_err(|e| SessionError::Write {
         path: paths.display(&paths.codeloop_dir),
         detail: e.to_string(),
     })?;
     let ignore = paths.codeloop_dir.join(".gitignore");
     if !ignore.exists() {
-        apply::write_atomic(
+        fsx::write_atomic(
             &ignore,
             b"# codeloop's private files: never commit them\n*\n",
             Mode::KeepOr(SECRET_FILE_MODE),
@@ -65,7 +65,7 @@ pub fn save(paths: &Paths, base: &str, session: &Session) -> Result<PathBuf, Ses
         "expiresAt": session.expires_at,
     });
     let text = format!("{doc:#}\n");
-    apply::write_atomic(&file, text.as_bytes(), Mode::Always(SECRET_FILE_MODE)).map_err(
+    fsx::write_atomic(&file, text.as_bytes(), Mode::Always(SECRET_FILE_MODE)).map_err(
         |detail| SessionError::Write {
             path: shown,
             detail,

@@ -6,9 +6,9 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::apply::{self, Mode, SECRET_FILE_MODE};
+use crate::edit::json;
+use crate::fsx::{self, Mode, SECRET_FILE_MODE};
 use crate::paths::Paths;
-use crate::plan::json;
 use crate::render::YELLOW;
 
 use super::{ApiKey, AuthError};
@@ -27,7 +27,7 @@ pub enum Saved {
 pub fn save(paths: &Paths, key: &ApiKey, err: &mut dyn Write) -> Result<Saved, AuthError> {
     let path = &paths.config_json;
     let shown = paths.display(path);
-    apply::create_private_dir(&paths.codeloop_dir).map_err(|e| AuthError::Write {
+    fsx::create_private_dir(&paths.codeloop_dir).map_err(|e| AuthError::Write {
         path: paths.display(&paths.codeloop_dir),
         detail: e.to_string(),
     })?;
@@ -58,12 +58,12 @@ pub fn save(paths: &Paths, key: &ApiKey, err: &mut dyn Write) -> Result<Saved, A
     if current.is_none() && !text.ends_with('\n') {
         text.push('\n');
     }
-    apply::write_atomic(path, text.as_bytes(), Mode::Always(SECRET_FILE_MODE)).map_err(
-        |detail| AuthError::Write {
+    fsx::write_atomic(path, text.as_bytes(), Mode::Always(SECRET_FILE_MODE)).map_err(|detail| {
+        AuthError::Write {
             path: shown,
             detail,
-        },
-    )?;
+        }
+    })?;
     Ok(if current.is_some() {
         Saved::Replaced
     } else {

@@ -297,7 +297,7 @@ pub fn shell_env_configured(sys: &Sys, paths: &Paths) -> bool {
         || (sys.os == Os::Windows
             && sys
                 .user_env
-                .get(crate::auth::ENV_VAR)
+                .get(crate::secret::ENV_VAR)
                 .is_ok_and(|v| v.is_some()))
 }
 
@@ -320,7 +320,7 @@ pub fn forward_plan(
                     .record
                     .registry
                     .iter()
-                    .find(|r| r.name == crate::auth::ENV_VAR);
+                    .find(|r| r.name == crate::secret::ENV_VAR);
                 plan::windows_env(sys.user_env.as_ref(), key, prior)
             }
             _ => plan::target(&ctx.paths, &ctx.project, target, key, opts, &ctx.record),
@@ -500,7 +500,7 @@ pub fn reverse_plan(
             && let Some(prior) = record
                 .registry
                 .iter()
-                .find(|r| r.name == crate::auth::ENV_VAR)
+                .find(|r| r.name == crate::secret::ENV_VAR)
         {
             let undo = plan::windows_env_undo(sys.user_env.as_ref(), prior);
             tp.env_edits = undo.env_edits;

@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use super::{EditError, json, toml};
+use crate::edit::{EditError, json, toml};
 use crate::record::{ChangeKind, Field, Format, Written, fingerprint};
 
 /// What codeloop wants in one entry.

@@ -4,13 +4,11 @@
 //! Building a plan reads files and the record but never writes; the editors in the
 //! submodules are pure functions of text.
 
-pub mod block;
 pub mod entry;
-pub mod json;
-pub mod jsonc;
 pub mod shell;
-pub mod toml;
 pub mod user_env;
+
+pub use crate::edit::{EditError, block, json, jsonc, toml};
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -80,18 +78,6 @@ pub enum Op {
     Owned { contents: String },
     /// Undo what the record says codeloop did here (`codeloop uninstall`).
     Reverse(Reverse),
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum EditError {
-    #[error(transparent)]
-    Json(#[from] json::JsonError),
-    #[error(transparent)]
-    Block(#[from] block::BlockError),
-    #[error(transparent)]
-    Toml(#[from] toml::TomlError),
-    #[error(" {0}")]
-    Shape(String),
 }
 
 /// The result of planning one op on one file.
@@ -679,7 +665,7 @@ fn registry_plan(
     decide: impl FnOnce(&str, Option<&RegValue>) -> Result<RegistryDecision, String>,
 ) -> TargetPlan {
     let mut plan = TargetPlan::new(Target::WindowsEnv);
-    let name = crate::auth::ENV_VAR;
+    let name = crate::secret::ENV_VAR;
     let shown = format!("{}\\{name}", user_env::LOCATION);
     let current = match env.get(name) {
         Ok(current) => current,
@@ -851,7 +837,7 @@ pub fn target(
         entry.clone()
     };
     let key_value = |value: &str, secret: bool| KeyHolder::Value {
-        path: vec!["env".into(), crate::auth::ENV_VAR.into()],
+        path: vec!["env".into(), crate::secret::ENV_VAR.into()],
         value: value.to_owned(),
         secret,
     };
@@ -986,7 +972,7 @@ pub fn target(
             // Codex forwards named variables from its environment (`env_vars`).
             let forward = KeyHolder::Item {
                 path: vec!["env_vars".into()],
-                item: crate::auth::ENV_VAR.into(),
+                item: crate::secret::ENV_VAR.into(),
             };
             let (file, reference) =
                 committed_or_user(opts, &paths.codex_project_config, &paths.codex_user_config);
@@ -994,7 +980,7 @@ pub fn target(
             let (holder, other) = if reference {
                 let map = fresh.as_object_mut().expect("the entry is an object");
                 map.shift_remove("env");
-                map.insert("env_vars".into(), json!([crate::auth::ENV_VAR]));
+                map.insert("env_vars".into(), json!([crate::secret::ENV_VAR]));
                 (forward, key_value(key, true))
             } else {
                 (key_value(key, true), forward)
@@ -1142,7 +1128,7 @@ fn entry_spec(
 /// `entry` with `CODELOOP_API_KEY` set to `value` (the key or a reference).
 fn with_key(entry: &Value, value: &str) -> Value {
     let mut out = entry.clone();
-    out["env"] = json!({ crate::auth::ENV_VAR: value });
+    out["env"] = json!({ crate::secret::ENV_VAR: value });
     out
 }
 
