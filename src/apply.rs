@@ -339,7 +339,7 @@ fn apply_with_retries(
     record: &mut Record,
     cancelled: &dyn Fn() -> bool,
 ) -> Result<Option<Outcome>, String> {
-    let _claude_lock = if edit.path == paths.claude_json {
+    let _client_lock = if edit.dir_lock {
         DirLock::take(&edit.path, cancelled)?
     } else {
         None

@@ -113,11 +113,11 @@ pub struct Scope {
     pub project: Option<PathBuf>,
 
     /// Only these targets, detected or not (comma-separated).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = crate::target::parser())]
     pub only: Vec<Target>,
 
     /// Leave these targets alone (comma-separated).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = crate::target::parser())]
     pub skip: Vec<Target>,
 
     /// The user-level configs instead of the project's (~/.cursor/mcp.json, Claude

@@ -6,8 +6,10 @@ pub mod apply;
 pub mod auth;
 pub mod checks;
 pub mod cli;
+pub mod clients;
 pub mod commands;
 pub mod detect;
+pub mod dirs;
 pub mod edit;
 pub mod fsx;
 pub mod git;
@@ -18,6 +20,7 @@ pub mod record;
 pub mod render;
 pub mod report;
 pub mod secret;
+pub mod shells;
 pub mod sys;
 pub mod target;
 

@@ -97,7 +97,7 @@ fn a_file_changed_after_the_preview_is_planned_again_not_overwritten() {
     let sb = Sandbox::new();
     let claude_json = sb.home.join(".claude.json");
     write(&claude_json, "{\n  \"numStartups\": 1\n}\n");
-    let plan = sb.plan(Target::ClaudeCode);
+    let plan = sb.plan(Target::from_name("claude-code").unwrap());
 
     // A running Claude Code session rewrites the file between preview and apply.
     write(
@@ -130,7 +130,7 @@ fn a_file_changed_after_the_preview_is_planned_again_not_overwritten() {
 fn a_change_someone_else_already_made_is_not_written_again() {
     let sb = Sandbox::new();
     let mcp = sb.project.join(".cursor/mcp.json");
-    let plan = sb.plan(Target::Cursor);
+    let plan = sb.plan(Target::from_name("cursor").unwrap());
     let done = plan.targets[0].edits[0].after.clone().unwrap();
     write(&mcp, &done);
     let written = apply::apply(
@@ -148,7 +148,7 @@ fn a_file_that_became_invalid_after_the_preview_is_left_alone() {
     let sb = Sandbox::new();
     let mcp = sb.project.join(".cursor/mcp.json");
     write(&mcp, "{}\n");
-    let plan = sb.plan(Target::Cursor);
+    let plan = sb.plan(Target::from_name("cursor").unwrap());
     write(&mcp, "{ half-written");
     let err = apply::apply(
         &plan,
@@ -168,7 +168,7 @@ fn a_file_that_became_invalid_after_the_preview_is_left_alone() {
 #[test]
 fn new_key_files_are_private_and_existing_files_keep_their_mode() {
     let sb = Sandbox::new();
-    let plan = sb.plan(Target::ClaudeCode);
+    let plan = sb.plan(Target::from_name("claude-code").unwrap());
     apply::apply(
         &plan,
         &sb.paths(),
@@ -185,7 +185,7 @@ fn new_key_files_are_private_and_existing_files_keep_their_mode() {
     write(&mcp, "{}\n");
     fs::set_permissions(&mcp, fs::Permissions::from_mode(0o640)).unwrap();
     apply::apply(
-        &sb.plan(Target::Cursor),
+        &sb.plan(Target::from_name("cursor").unwrap()),
         &sb.paths(),
         &mut MemoryUserEnv::default(),
         &RecordNotes::default(),
@@ -205,7 +205,7 @@ fn a_read_only_file_is_refused_and_untouched() {
     write(&mcp, "{}\n");
     fs::set_permissions(&mcp, fs::Permissions::from_mode(0o444)).unwrap();
     let err = apply::apply(
-        &sb.plan(Target::Cursor),
+        &sb.plan(Target::from_name("cursor").unwrap()),
         &sb.paths(),
         &mut MemoryUserEnv::default(),
         &RecordNotes::default(),
@@ -225,7 +225,7 @@ fn a_symlinked_config_stays_a_link_and_its_target_is_updated() {
     std::os::unix::fs::symlink(&dotfiles, &link).unwrap();
 
     apply::apply(
-        &sb.plan(Target::Cursor),
+        &sb.plan(Target::from_name("cursor").unwrap()),
         &sb.paths(),
         &mut MemoryUserEnv::default(),
         &RecordNotes::default(),
@@ -259,7 +259,7 @@ fn the_original_is_kept_once_and_dropped_when_someone_else_changes_the_file() {
     let mcp = sb.project.join(".cursor/mcp.json");
     write(&mcp, "{\"first\": 1}\n");
     apply::apply(
-        &sb.plan(Target::Cursor),
+        &sb.plan(Target::from_name("cursor").unwrap()),
         &sb.paths(),
         &mut MemoryUserEnv::default(),
         &RecordNotes::default(),
@@ -267,7 +267,7 @@ fn the_original_is_kept_once_and_dropped_when_someone_else_changes_the_file() {
     .unwrap();
     write(&mcp, "{\"second\": 2}\n");
     apply::apply(
-        &sb.plan(Target::Cursor),
+        &sb.plan(Target::from_name("cursor").unwrap()),
         &sb.paths(),
         &mut MemoryUserEnv::default(),
         &RecordNotes::default(),
@@ -288,7 +288,7 @@ fn the_original_is_kept_once_across_codeloop_writes() {
     write(&mcp, "{\"first\": 1}\n");
     for _ in 0..2 {
         apply::apply(
-            &sb.plan(Target::Cursor),
+            &sb.plan(Target::from_name("cursor").unwrap()),
             &sb.paths(),
             &mut MemoryUserEnv::default(),
             &RecordNotes::default(),

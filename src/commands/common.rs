@@ -73,7 +73,7 @@ impl Context {
             return crate::migrate::Legacy::default();
         }
         let opts = options(sys, &self.paths, false, true);
-        let known = crate::migrate::known_files(&self.paths, &self.project, &Target::ALL, &opts);
+        let known = crate::migrate::known_files(&self.paths, &self.project, &Target::all(), &opts);
         let legacy = crate::migrate::find(&self.paths, &known, &self.record);
         legacy.into_record(&mut self.record);
         legacy
@@ -469,7 +469,7 @@ pub fn reverse_plan(
         if fully {
             gone_files.push(file.clone());
         }
-        let target = owner.unwrap_or(Target::Cursor);
+        let target = owner.unwrap_or(Target::WindowsEnv);
         match plan::edit_file(
             &ctx.paths,
             &file,
@@ -482,7 +482,7 @@ pub fn reverse_plan(
             Err(e) => errors.push((target, e)),
         }
     }
-    for &t in Target::ALL.iter() {
+    for t in Target::all() {
         let mut tp = plan::TargetPlan::new(t);
         tp.edits = edits
             .iter()

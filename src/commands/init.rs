@@ -574,9 +574,9 @@ fn report_detection(
         if detections.iter().any(Detection::found) {
             writeln!(out, "nothing selected to configure")?;
         } else {
-            let names: Vec<String> = Target::ALL
-                .iter()
-                .filter(|t| **t != Target::WindowsEnv)
+            let names: Vec<String> = Target::all()
+                .into_iter()
+                .filter(|t| *t != Target::WindowsEnv)
                 .map(|t| format!("--only {}", t.name()))
                 .collect();
             writeln!(

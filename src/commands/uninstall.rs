@@ -27,7 +27,7 @@ pub fn run(
         sys,
         &args.scope.only,
         &args.scope.skip,
-        Target::ALL.iter().copied(),
+        Target::all().into_iter(),
     )?;
     let reach = if args.all {
         Reach::All

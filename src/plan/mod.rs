@@ -5,8 +5,9 @@
 //! submodules are pure functions of text.
 
 pub mod entry;
-pub mod shell;
 pub mod user_env;
+
+pub use crate::shells::text as shell;
 
 pub use crate::edit::{EditError, block, json, jsonc, toml};
 
@@ -15,11 +16,14 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
+use crate::clients::{Client, EnvReference, PROJECT_KEY, ProjectFile};
 pub use crate::fsx::{Encoding, read_text};
 use crate::paths::Paths;
 use crate::record::{
     self, Change, ChangeId, ChangeKind, FileRecord, Format, Record, RegistryRecord,
 };
+use crate::secret::ENV_VAR;
+use crate::shells::Write;
 use crate::sys::user_env::{RegValue, UserEnv};
 use crate::target::Target;
 use entry::{EntrySpec, KeyHolder, Note};
@@ -479,6 +483,9 @@ pub struct FileEdit {
     pub private: bool,
     /// How the file is stored; kept on write.
     pub encoding: Encoding,
+    /// The client guards the file with a `proper-lockfile` lock directory, which
+    /// `apply` takes while writing it (Claude Code's `~/.claude.json`).
+    pub dir_lock: bool,
     pub op: Op,
     /// Who the change belongs to (forward edits).
     pub owner: Owner,
@@ -665,7 +672,7 @@ fn registry_plan(
     decide: impl FnOnce(&str, Option<&RegValue>) -> Result<RegistryDecision, String>,
 ) -> TargetPlan {
     let mut plan = TargetPlan::new(Target::WindowsEnv);
-    let name = crate::secret::ENV_VAR;
+    let name = ENV_VAR;
     let shown = format!("{}\\{name}", user_env::LOCATION);
     let current = match env.get(name) {
         Ok(current) => current,
@@ -808,15 +815,18 @@ pub struct Options {
 }
 
 /// One file a target edits, before it is read.
-struct Spec {
-    path: PathBuf,
+#[derive(Debug, Clone)]
+pub struct FileSpec {
+    pub path: PathBuf,
     /// It holds the key.
-    secret: bool,
+    pub secret: bool,
     /// It is private to this user (git-ignored in projects).
-    private: bool,
+    pub private: bool,
     /// The change belongs to the project (else it is user-level).
-    in_project: bool,
-    op: Op,
+    pub in_project: bool,
+    /// The client guards the file with a `proper-lockfile` lock directory.
+    pub dir_lock: bool,
+    pub op: Op,
 }
 
 /// One target's edits. `key` is the value written for the API key (the real key, or
@@ -829,261 +839,36 @@ pub fn target(
     opts: &Options,
     record: &Record,
 ) -> TargetPlan {
-    let entry = server_entry(key);
-    // Claude Code's configs are per-user files, never shared with macOS/Linux teammates.
-    let claude_entry = if paths.os == crate::sys::Os::Windows {
-        server_entry_windows(key)
-    } else {
-        entry.clone()
-    };
-    let key_value = |value: &str, secret: bool| KeyHolder::Value {
-        path: vec!["env".into(), crate::secret::ENV_VAR.into()],
-        value: value.to_owned(),
-        secret,
-    };
-    let json_entry = |path: &[&str], fresh: &Value, holder: KeyHolder| {
-        Op::Entry(entry_spec(Format::Json, path, fresh, holder, None))
-    };
-    let mut specs: Vec<Spec> = Vec::new();
-    let mut push = |path: &PathBuf, secret: bool, private: bool, in_project: bool, op: Op| {
-        specs.push(Spec {
-            path: path.clone(),
-            secret,
-            private,
-            in_project,
-            op,
-        });
-    };
-    match target {
-        Target::Cursor => {
-            let (file, in_project) = if opts.global {
-                (&paths.cursor_user_mcp, false)
-            } else {
-                (&paths.cursor_project_mcp, true)
-            };
-            push(
-                file,
-                true,
-                true,
-                in_project,
-                json_entry(&["mcpServers", SERVER_NAME], &entry, key_value(key, true)),
-            );
-        }
-        Target::ClaudeCode => {
-            if opts.global {
-                push(
-                    &paths.claude_json,
-                    true,
-                    true,
-                    false,
-                    json_entry(
-                        &["mcpServers", SERVER_NAME],
-                        &claude_entry,
-                        key_value(key, true),
-                    ),
-                );
-            } else {
-                push(
-                    &paths.claude_json,
-                    true,
-                    true,
-                    true,
-                    json_entry(
-                        &["projects", &project.claude_key, "mcpServers", SERVER_NAME],
-                        &claude_entry,
-                        key_value(key, true),
-                    ),
-                );
-                push(
-                    &paths.claude_settings_local,
-                    false,
-                    true,
-                    true,
-                    Op::ArrayItem {
-                        path: vec!["permissions".into(), "allow".into()],
-                        item: CLAUDE_PERMISSION.into(),
-                    },
-                );
-            }
-        }
-        Target::Zsh | Target::Bash => {
-            push(
-                &paths.env_sh,
-                true,
-                true,
-                false,
-                Op::Owned {
-                    contents: shell::env_sh(key),
+    let specs: Vec<FileSpec> = match target {
+        Target::Client(client) => client_files(client, paths, project, key, opts),
+        Target::Shell(shell) => (shell.files)(paths, key, &opts.powershell_profiles)
+            .into_iter()
+            .map(|write| match write {
+                Write::Owned { path, contents } => FileSpec {
+                    path,
+                    secret: true,
+                    private: true,
+                    in_project: false,
+                    dir_lock: false,
+                    op: Op::Owned { contents },
                 },
-            );
-            let block = Op::Block {
-                markers: shell::POSIX_MARKERS,
-                body: shell::posix_block(),
-            };
-            if target == Target::Zsh {
-                push(&paths.zshrc, false, false, false, block);
-            } else {
-                push(&paths.bashrc, false, false, false, block.clone());
-                // Login shells (macOS Terminal, ssh) read the first of these instead;
-                // never create one, which would stop `.profile` from being read.
-                let login = paths.bash_login_files.iter().find(|p| p.is_file());
-                if let Some(login) = login {
-                    let text = read_text(login)
-                        .ok()
-                        .flatten()
-                        .map(|(t, _)| t)
-                        .unwrap_or_default();
-                    let ours = block::find(&text, shell::POSIX_MARKERS)
-                        .ok()
-                        .flatten()
-                        .is_some();
-                    if ours || !shell::sources_bashrc(&text) {
-                        push(login, false, false, false, block);
-                    }
-                }
-            }
-        }
-        Target::PowerShell => {
-            push(
-                &paths.env_ps1,
-                true,
-                true,
-                false,
-                Op::Owned {
-                    contents: shell::env_ps1(key),
+                Write::Block {
+                    path,
+                    markers,
+                    body,
+                } => FileSpec {
+                    path,
+                    secret: false,
+                    private: false,
+                    in_project: false,
+                    dir_lock: false,
+                    op: Op::Block { markers, body },
                 },
-            );
-            for profile in &opts.powershell_profiles {
-                push(
-                    profile,
-                    false,
-                    false,
-                    false,
-                    Op::Block {
-                        markers: shell::POWERSHELL,
-                        body: shell::powershell_block(),
-                    },
-                );
-            }
-        }
+            })
+            .collect(),
         // Planned by `windows_env`, from the registry rather than a file.
-        Target::WindowsEnv => {}
-        Target::Codex => {
-            // Codex forwards named variables from its environment (`env_vars`).
-            let forward = KeyHolder::Item {
-                path: vec!["env_vars".into()],
-                item: crate::secret::ENV_VAR.into(),
-            };
-            let (file, reference) =
-                committed_or_user(opts, &paths.codex_project_config, &paths.codex_user_config);
-            let mut fresh = entry.clone();
-            let (holder, other) = if reference {
-                let map = fresh.as_object_mut().expect("the entry is an object");
-                map.shift_remove("env");
-                map.insert("env_vars".into(), json!([crate::secret::ENV_VAR]));
-                (forward, key_value(key, true))
-            } else {
-                (key_value(key, true), forward)
-            };
-            push(
-                file,
-                !reference,
-                !reference,
-                !opts.global,
-                Op::Entry(entry_spec(
-                    Format::Toml,
-                    &["mcp_servers", SERVER_NAME],
-                    &fresh,
-                    holder,
-                    Some(other),
-                )),
-            );
-        }
-        Target::Gemini => {
-            // Gemini CLI expands `$VAR` / `${VAR}` in settings values.
-            let (file, reference) = committed_or_user(
-                opts,
-                &paths.gemini_project_settings,
-                &paths.gemini_user_settings,
-            );
-            let value = if reference {
-                "${CODELOOP_API_KEY}"
-            } else {
-                key
-            };
-            push(
-                file,
-                !reference,
-                !reference,
-                !opts.global,
-                json_entry(
-                    &["mcpServers", SERVER_NAME],
-                    &with_key(&entry, value),
-                    key_value(value, !reference),
-                ),
-            );
-        }
-        Target::VsCode => {
-            // VS Code's key is `servers`, each with a `type`; it expands `${env:NAME}`.
-            let (file, reference) =
-                committed_or_user(opts, &paths.vscode_project_mcp, &paths.vscode_user_mcp);
-            let value = if reference {
-                "${env:CODELOOP_API_KEY}"
-            } else {
-                key
-            };
-            let mut typed = serde_json::Map::new();
-            typed.insert("type".into(), "stdio".into());
-            typed.extend(
-                with_key(&entry, value)
-                    .as_object()
-                    .expect("the entry is an object")
-                    .clone(),
-            );
-            push(
-                file,
-                !reference,
-                !reference,
-                !opts.global,
-                json_entry(
-                    &["servers", SERVER_NAME],
-                    &Value::Object(typed),
-                    key_value(value, !reference),
-                ),
-            );
-        }
-        // User-only clients: always their per-user file, never shared, so it holds
-        // the key; on Windows they start `npx` (a `.cmd` script) through `cmd /c`.
-        Target::Windsurf | Target::ClaudeDesktop => {
-            let file = if target == Target::Windsurf {
-                &paths.windsurf_mcp
-            } else {
-                &paths.claude_desktop_config
-            };
-            push(
-                file,
-                true,
-                true,
-                false,
-                json_entry(
-                    &["mcpServers", SERVER_NAME],
-                    &claude_entry,
-                    key_value(key, true),
-                ),
-            );
-        }
-        Target::Fish => {
-            push(
-                &paths.fish_env,
-                true,
-                true,
-                false,
-                Op::Owned {
-                    contents: shell::env_fish(key),
-                },
-            );
-        }
-    }
+        Target::WindowsEnv => Vec::new(),
+    };
     let mut plan = TargetPlan::new(target);
     let project_key = record::key_of(&paths.project);
     for spec in specs {
@@ -1094,6 +879,7 @@ pub fn target(
         match edit_file(paths, &spec.path, spec.secret, spec.op, owner, record) {
             Ok(edit) => plan.edits.push(FileEdit {
                 private: spec.private,
+                dir_lock: spec.dir_lock,
                 ..edit
             }),
             Err(e) => plan.errors.push(e),
@@ -1102,49 +888,125 @@ pub fn target(
     plan
 }
 
-/// An entry spec from the entry codeloop writes: its `command` and `args` are the
-/// launch fields.
-fn entry_spec(
-    format: Format,
-    path: &[&str],
-    fresh: &Value,
-    key: KeyHolder,
-    other: Option<KeyHolder>,
-) -> EntrySpec {
-    let launch = ["command", "args"]
-        .iter()
-        .filter_map(|f| fresh.get(f).map(|v| (vec![(*f).to_owned()], v.clone())))
-        .collect();
-    EntrySpec {
-        format,
-        path: path.iter().map(|s| (*s).to_owned()).collect(),
-        fresh: fresh.clone(),
-        launch,
-        key,
+/// The files a client gets, from its description: in the project (`.cursor/mcp.json`,
+/// or Claude Code's local scope in `~/.claude.json`) or, with `--global` or for
+/// clients without a project scope, the user file(s).
+fn client_files(
+    client: &Client,
+    paths: &Paths,
+    project: &Project,
+    key: &str,
+    opts: &Options,
+) -> Vec<FileSpec> {
+    let project_scope = client.project.filter(|_| !opts.global);
+    let (files, servers, committed): (Vec<PathBuf>, Vec<String>, bool) = match project_scope {
+        Some(ProjectFile::Rel(rel)) => (
+            vec![crate::dirs::join(&paths.project, rel)],
+            strings(client.servers),
+            true,
+        ),
+        Some(ProjectFile::InUserFile(path)) => (
+            client.user_targets(&paths.dirs),
+            path.iter()
+                .map(|k| {
+                    if *k == PROJECT_KEY {
+                        project.claude_key.clone()
+                    } else {
+                        (*k).to_owned()
+                    }
+                })
+                .collect(),
+            false,
+        ),
+        None => (
+            client.user_targets(&paths.dirs),
+            strings(client.servers),
+            false,
+        ),
+    };
+    // A committed project file refers to the variable when the user's shells set it.
+    let reference = if committed && opts.shell_env {
+        client.env_reference
+    } else {
+        None
+    };
+    // Per-user entries of clients that cannot start `npx` on Windows go through `cmd`.
+    let windows_cmd = client.windows_cmd && !committed && paths.os == crate::sys::Os::Windows;
+    let env_path = vec![client.shape.env.to_owned(), ENV_VAR.to_owned()];
+    let key_value = |value: &str, secret: bool| KeyHolder::Value {
+        path: env_path.clone(),
+        value: value.to_owned(),
+        secret,
+    };
+    let (fresh, holder, other) = match reference {
+        None => {
+            let fresh = client.entry(SERVER_PACKAGE, key, windows_cmd);
+            let other = match client.env_reference {
+                Some(EnvReference::Forward(field)) if committed => Some(KeyHolder::Item {
+                    path: vec![field.to_owned()],
+                    item: ENV_VAR.to_owned(),
+                }),
+                _ => None,
+            };
+            (fresh, key_value(key, true), other)
+        }
+        Some(EnvReference::Text(_)) => {
+            let text = client.reference_text().expect("a text reference");
+            let fresh = client.entry(SERVER_PACKAGE, &text, windows_cmd);
+            (fresh, key_value(&text, false), None)
+        }
+        Some(EnvReference::Forward(field)) => {
+            let mut fresh = client.entry(SERVER_PACKAGE, key, windows_cmd);
+            let map = fresh.as_object_mut().expect("the entry is an object");
+            map.shift_remove(client.shape.env);
+            map.insert(field.to_owned(), json!([ENV_VAR]));
+            let holder = KeyHolder::Item {
+                path: vec![field.to_owned()],
+                item: ENV_VAR.to_owned(),
+            };
+            (fresh, holder, Some(key_value(key, true)))
+        }
+    };
+    let secret = reference.is_none();
+    let mut entry_path = servers;
+    entry_path.push(SERVER_NAME.to_owned());
+    let spec = EntrySpec {
+        format: client.format(),
+        launch: client.launch(&fresh),
+        path: entry_path,
+        fresh,
+        key: holder,
         other,
+    };
+    let mut out: Vec<FileSpec> = files
+        .into_iter()
+        .map(|path| FileSpec {
+            path,
+            secret,
+            private: secret,
+            in_project: project_scope.is_some(),
+            dir_lock: client.locks_user_file && !committed,
+            op: Op::Entry(spec.clone()),
+        })
+        .collect();
+    if let (Some(_), Some(permission)) = (project_scope, client.permission) {
+        out.push(FileSpec {
+            path: crate::dirs::join(&paths.project, permission.file),
+            secret: false,
+            private: true,
+            in_project: true,
+            dir_lock: false,
+            op: Op::ArrayItem {
+                path: strings(permission.path),
+                item: permission.item.to_owned(),
+            },
+        });
     }
-}
-
-/// `entry` with `CODELOOP_API_KEY` set to `value` (the key or a reference).
-fn with_key(entry: &Value, value: &str) -> Value {
-    let mut out = entry.clone();
-    out["env"] = json!({ crate::secret::ENV_VAR: value });
     out
 }
 
-/// The file a client with a committed project config gets, and whether it refers to
-/// `CODELOOP_API_KEY` instead of holding the key (only a project file, and only when
-/// the variable is set for the user's shells).
-fn committed_or_user<'a>(
-    opts: &Options,
-    project: &'a PathBuf,
-    user: &'a PathBuf,
-) -> (&'a PathBuf, bool) {
-    if opts.global {
-        (user, false)
-    } else {
-        (project, opts.shell_env)
-    }
+fn strings(path: &[&str]) -> Vec<String> {
+    path.iter().map(|s| (*s).to_owned()).collect()
 }
 
 /// Reads `path` and plans `op` on it against the record.
@@ -1184,6 +1046,7 @@ pub fn edit_file(
         secret,
         private: secret,
         encoding,
+        dir_lock: false,
         op,
         owner,
         prior,

@@ -2,7 +2,7 @@
 //! and rc blocks that only source them when they exist, so rc files — often
 //! world-readable and committed to dotfile repos — never hold the key themselves.
 
-use super::block::{HASH, Markers, REGION};
+use crate::edit::block::{HASH, Markers, REGION};
 
 /// PowerShell users expect regions.
 pub const POWERSHELL: Markers = REGION;
