@@ -23,6 +23,7 @@ use crate::target::Target;
 pub struct Context {
     pub paths: Paths,
     pub project: Project,
+    /// What [`Context::detect`] found (nothing until it runs).
     pub detections: Vec<Detection>,
     pub record: Record,
     /// The directory the run was started in (or `--project`), when the project root
@@ -51,7 +52,6 @@ impl Context {
         let top = git_top(&dir);
         let root = top.clone().unwrap_or_else(|| dir.clone());
         let paths = Paths::resolve(sys, &home, &root);
-        let detections = detect::all(sys, &paths);
         let project = project_info(sys, &paths, top.is_some());
         let record_path = apply::record_path(&paths);
         let record = Record::load(&record_path)?;
@@ -59,7 +59,7 @@ impl Context {
             start: (root != dir).then_some(dir),
             paths,
             project,
-            detections,
+            detections: Vec::new(),
             record,
         })
     }
@@ -77,6 +77,16 @@ impl Context {
         let legacy = crate::migrate::find(&self.paths, &known, &self.record);
         legacy.into_record(&mut self.record);
         legacy
+    }
+
+    /// Detects `only` (every target when empty): a run with `--only cursor` probes
+    /// Cursor alone, not `PATH` for every other client.
+    pub fn detect(&mut self, sys: &Sys, only: &[Target]) {
+        self.detections = if only.is_empty() {
+            detect::all(sys, &self.paths)
+        } else {
+            only.iter().map(|t| detect::one(sys, &self.paths, *t)).collect()
+        };
     }
 
     /// This run's project, as the record names it.

@@ -85,6 +85,7 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
     let mut ctx = Context::new(sys, args.project.as_deref())?;
     // What codeloop 0.1 set up counts, though only `init` makes it part of the record.
     let _ = ctx.migrate(sys);
+    ctx.detect(sys, &[]);
     let global = if args.global { " --global" } else { "" };
     let mut problems: Vec<Problem> = Vec::new();
     let mut lines: Vec<(bool, String)> = Vec::new();

@@ -222,6 +222,7 @@ fn run_inner(
     }
     let mut ctx = Context::new(sys, args.scope.project.as_deref())?;
     let legacy = ctx.migrate(sys);
+    ctx.detect(sys, &args.scope.only);
     let defaults = ctx
         .detections
         .iter()
