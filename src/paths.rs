@@ -99,8 +99,12 @@ impl Paths {
         let mut files = Vec::new();
         for c in clients::ALL {
             files.extend((c.user_files)(&self.dirs));
-            if let Some(ProjectFile::Rel(rel)) = c.project {
-                files.push(crate::dirs::join(&self.project, rel));
+            match c.project {
+                Some(ProjectFile::Rel(rel)) => files.push(crate::dirs::join(&self.project, rel)),
+                Some(ProjectFile::FirstOf(all)) => {
+                    files.extend(all.iter().map(|rel| crate::dirs::join(&self.project, rel)));
+                }
+                _ => {}
             }
             if let Some(p) = c.permission {
                 files.push(crate::dirs::join(&self.project, p.file));

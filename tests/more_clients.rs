@@ -226,3 +226,19 @@ fn detects_the_new_clients_by_their_commands_and_config_dirs() {
         assert!(line.contains(evidence), "{line}");
     }
 }
+
+#[test]
+fn a_strict_json_client_is_never_handed_a_file_it_cannot_read() {
+    let s = Sandbox::new();
+    let desktop = s.home_path(".config/Claude/claude_desktop_config.json");
+    let commented = "{\n  // my servers\n  \"mcpServers\": {}\n}\n";
+    write(&desktop, commented);
+    let out = s.run(&["init", "--yes", "--only", "claude-desktop"]);
+    out.assert_code(1);
+    out.stderr_has(".config/Claude/claude_desktop_config.json:2:3: a comment, which this client cannot read (it reads strict JSON); remove it and run again");
+    assert_eq!(read(&desktop), commented, "left as it was");
+    // The same file is fine for a client that reads JSONC.
+    let windsurf = s.home_path(".codeium/windsurf/mcp_config.json");
+    write(&windsurf, commented);
+    s.init_ok("windsurf");
+}

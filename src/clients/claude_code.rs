@@ -53,5 +53,6 @@ pub static CLIENT: Client = Client {
         package: "@anthropic-ai/claude-code",
         bin: "claude",
         args: &["mcp", "get", "codeloop"],
+        stderr: false,
     }),
 };

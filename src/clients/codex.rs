@@ -39,5 +39,6 @@ pub static CLIENT: Client = Client {
         package: "@openai/codex",
         bin: "codex",
         args: &["mcp", "list", "--json"],
+        stderr: false,
     }),
 };

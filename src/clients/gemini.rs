@@ -27,5 +27,6 @@ pub static CLIENT: Client = Client {
         package: "@google/gemini-cli",
         bin: "gemini",
         args: &["mcp", "list"],
+        stderr: true,
     }),
 };

@@ -75,6 +75,9 @@ pub struct Client {
 pub enum ProjectFile {
     /// A file under the project root (`/`-separated), servers at [`Client::servers`].
     Rel(&'static str),
+    /// The first of these files that exists under the project root, else the first
+    /// (`opencode.jsonc` or `opencode.json`); servers at [`Client::servers`].
+    FirstOf(&'static [&'static str]),
     /// In the user file, under this path, where [`PROJECT_KEY`] stands for the
     /// project (Claude Code's local scope in `~/.claude.json`).
     InUserFile(&'static [&'static str]),
@@ -181,6 +184,8 @@ pub struct Lister {
     pub package: &'static str,
     pub bin: &'static str,
     pub args: &'static [&'static str],
+    /// It prints the list on stderr (Gemini CLI).
+    pub stderr: bool,
 }
 
 /// What shows a person uses a client.
@@ -255,6 +260,21 @@ impl Client {
         match self.env_reference? {
             EnvReference::Text(pattern) => Some(pattern.replace("{}", crate::secret::ENV_VAR)),
             EnvReference::Forward(_) => None,
+        }
+    }
+
+    /// The project file under `root`, if the client keeps one there.
+    pub fn project_file(&self, root: &std::path::Path) -> Option<PathBuf> {
+        match self.project? {
+            ProjectFile::Rel(rel) => Some(crate::dirs::join(root, rel)),
+            ProjectFile::FirstOf(candidates) => {
+                let all: Vec<PathBuf> = candidates
+                    .iter()
+                    .map(|rel| crate::dirs::join(root, rel))
+                    .collect();
+                all.iter().find(|p| p.is_file()).or(all.first()).cloned()
+            }
+            ProjectFile::InUserFile(_) => None,
         }
     }
 

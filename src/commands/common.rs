@@ -85,7 +85,9 @@ impl Context {
         self.detections = if only.is_empty() {
             detect::all(sys, &self.paths)
         } else {
-            only.iter().map(|t| detect::one(sys, &self.paths, *t)).collect()
+            only.iter()
+                .map(|t| detect::one(sys, &self.paths, *t))
+                .collect()
         };
     }
 

@@ -24,6 +24,14 @@ pub enum JsonError {
         found: &'static str,
         expected: &'static str,
     },
+    #[error(
+        "{line}:{column}: {what}, which this client cannot read (it reads strict JSON); remove it and run again"
+    )]
+    NotStrict {
+        line: usize,
+        column: usize,
+        what: &'static str,
+    },
     #[error("{line}:{column}: `{path}` appears more than once; remove the duplicate")]
     Duplicate {
         line: usize,
@@ -106,6 +114,17 @@ pub fn remove_from_array(
 /// The value at `path`, if present (for doctor-style reads and tests).
 pub fn get(current: &str, path: &[&str]) -> Result<Option<Value>, JsonError> {
     let doc = parse(current, path)?;
+    Ok(find_value(&doc, path)?.map(|span| doc.value(span)))
+}
+
+/// [`get`] for a file a strict JSON reader loads: a comment, a trailing comma or a
+/// byte order mark is an error naming where it is (found in the same pass).
+pub fn get_strict(current: &str, path: &[&str]) -> Result<Option<Value>, JsonError> {
+    let doc = parse(current, path)?;
+    if let Some((at, what)) = doc.lenient {
+        let (line, column) = jsonc::line_col(current, at);
+        return Err(JsonError::NotStrict { line, column, what });
+    }
     Ok(find_value(&doc, path)?.map(|span| doc.value(span)))
 }
 

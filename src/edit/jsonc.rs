@@ -69,6 +69,9 @@ impl Kind {
 pub struct Doc<'a> {
     pub text: &'a str,
     pub root: Option<Span>,
+    /// The first thing strict JSON would refuse: its offset and what it is (`a
+    /// comment`, `a trailing comma`, `a byte order mark`).
+    pub lenient: Option<(usize, &'static str)>,
     /// Containers whose members the validating pass already collected.
     cache: Vec<Container>,
 }
@@ -81,11 +84,15 @@ pub fn parse(text: &str) -> Result<Doc<'_>, SyntaxError> {
 /// validating pass, so an editor walking that path scans a big file once.
 pub fn parse_along<'a>(text: &'a str, path: &[&str]) -> Result<Doc<'a>, SyntaxError> {
     let mut s = Scanner::new(text, bom_len(text));
+    if bom_len(text) > 0 {
+        s.lenient = Some((0, "a byte order mark"));
+    }
     s.trivia()?;
     if s.at_end() {
         return Ok(Doc {
             text,
             root: None,
+            lenient: s.lenient,
             cache: Vec::new(),
         });
     }
@@ -106,6 +113,7 @@ pub fn parse_along<'a>(text: &'a str, path: &[&str]) -> Result<Doc<'a>, SyntaxEr
     Ok(Doc {
         text,
         root: Some(root),
+        lenient: s.lenient,
         cache: s.found,
     })
 }
@@ -176,6 +184,8 @@ struct Scanner<'a> {
     pos: usize,
     /// Containers collected on the way (see `container_along`).
     found: Vec<Container>,
+    /// The first comment or trailing comma (see [`Doc::lenient`]).
+    lenient: Option<(usize, &'static str)>,
 }
 
 impl<'a> Scanner<'a> {
@@ -185,6 +195,7 @@ impl<'a> Scanner<'a> {
             b: text.as_bytes(),
             pos,
             found: Vec::new(),
+            lenient: None,
         }
     }
 
@@ -214,10 +225,12 @@ impl<'a> Scanner<'a> {
             let Some(c) = self.peek() else { break };
             match c {
                 b'/' if self.b.get(self.pos + 1) == Some(&b'/') => {
+                    self.lenient.get_or_insert((self.pos, "a comment"));
                     self.pos =
                         memchr(b'\n', &self.b[self.pos..]).map_or(self.b.len(), |i| self.pos + i);
                 }
                 b'/' if self.b.get(self.pos + 1) == Some(&b'*') => {
+                    self.lenient.get_or_insert((self.pos, "a comment"));
                     match find(&self.b[self.pos + 2..], b"*/") {
                         Some(i) => self.pos += 2 + i + 2,
                         None => return Err(self.error("unterminated block comment")),
@@ -277,10 +290,14 @@ impl<'a> Scanner<'a> {
         let is_object = self.b[self.pos] == b'{';
         let close_byte = if is_object { b'}' } else { b']' };
         self.pos += 1;
+        let mut last_comma = None;
         loop {
             self.trivia()?;
             match self.peek() {
                 Some(c) if c == close_byte => {
+                    if let Some(comma) = last_comma {
+                        self.lenient.get_or_insert((comma, "a trailing comma"));
+                    }
                     let close = self.pos;
                     self.pos += 1;
                     return Ok(close);
@@ -338,6 +355,7 @@ impl<'a> Scanner<'a> {
                     }));
                 }
             };
+            last_comma = comma;
             if let Some(items) = items.as_deref_mut() {
                 items.push(Item {
                     key,
@@ -562,6 +580,18 @@ mod tests {
         let e = parse(text).unwrap_err();
         let (l, c) = line_col(text, e.offset);
         (l, c, e.message)
+    }
+
+    #[test]
+    fn notes_the_first_thing_strict_json_refuses() {
+        let first = |t: &str| parse(t).unwrap().lenient.map(|(at, what)| (at, what));
+        assert_eq!(first("{\"a\": [1, 2]}"), None);
+        assert_eq!(first("{\"a\": 1, // x\n}"), Some((9, "a comment")));
+        assert_eq!(
+            first("{\"a\": [1, 2,], \"b\": 1}"),
+            Some((11, "a trailing comma"))
+        );
+        assert_eq!(first("\u{feff}{}"), Some((0, "a byte order mark")));
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub struct EntrySpec {
     /// The other way of holding it, removed when codeloop wrote it (a committed file
     /// switching between the key and the reference).
     pub other: Option<KeyHolder>,
+    /// The client reads strict JSON: a file it could not load is refused, not edited.
+    pub strict: bool,
 }
 
 /// How an entry holds the key, relative to the entry.
@@ -272,6 +274,10 @@ pub fn merge(
         _ => (None, 0, &[][..], None),
     };
     let entry = match current {
+        Some(t) if spec.strict && spec.format == Format::Json => {
+            let path: Vec<&str> = spec.path.iter().map(String::as_str).collect();
+            json::get_strict(t, &path)?
+        }
         Some(t) => get(spec.format, t, &spec.path)?,
         None => None,
     };
@@ -486,6 +492,7 @@ mod tests {
                 secret: true,
             },
             other: None,
+            strict: false,
         }
     }
 
