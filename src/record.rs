@@ -135,6 +135,7 @@ impl Change {
 pub enum Format {
     Json,
     Toml,
+    Yaml,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -242,3 +242,68 @@ fn a_strict_json_client_is_never_handed_a_file_it_cannot_read() {
     write(&windsurf, commented);
     s.init_ok("windsurf");
 }
+
+fn goose_config(s: &Sandbox) -> std::path::PathBuf {
+    s.home_path(".config/goose/config.yaml")
+}
+
+#[test]
+fn goose_gets_a_stdio_extension_beside_its_others_and_gives_the_bytes_back() {
+    let mut s = Sandbox::new();
+    let file = goose_config(&s);
+    let original = fixture("goose/config-with-comments-and-other-extensions.yaml");
+    write(&file, &original);
+
+    s.init_ok("goose");
+    let after = read(&file);
+    assert_pure_insertion(&original, &after);
+    assert!(
+        after.contains("  codeloop:\n    enabled: true\n    type: stdio\n    name: codeloop\n    description: CodeLoop\n    timeout: 300\n    cmd: npx\n    args:\n    - -y\n    - codeloop-mcp-server\n    envs:\n      CODELOOP_API_KEY: "),
+        "{}",
+        mask(&after)
+    );
+    let snap = s.snapshot();
+    s.init_ok("goose").stdout_has("already configured");
+    assert_unchanged(&snap, &s.snapshot());
+
+    // The user limits the tools; a new key changes only the key.
+    let customised = after.replace(
+        "    timeout: 300\n    cmd: npx",
+        "    timeout: 300\n    available_tools:\n    - search\n    cmd: npx",
+    );
+    write(&file, &customised);
+    s.key = Some(KEY2.to_owned());
+    s.init_ok("goose");
+    assert_eq!(read(&file), customised.replace(KEY, KEY2));
+
+    s.run(&["uninstall", "--yes", "--only", "goose"])
+        .assert_code(0);
+    assert_eq!(read(&file), original, "uninstall gives back the bytes");
+}
+
+#[test]
+fn goose_follows_goose_path_root_and_creates_a_private_file() {
+    let mut s = Sandbox::new();
+    let root = s.root.join("goose-root");
+    s.env
+        .push(("GOOSE_PATH_ROOT".into(), root.to_str().unwrap().into()));
+    s.init_ok("goose");
+    let file = root.join("config/config.yaml");
+    assert!(read(&file).contains("extensions:\n  codeloop:\n"));
+    assert_eq!(mode(&file), 0o600, "a new file holding the key");
+    s.run(&["uninstall", "--yes", "--only", "goose"])
+        .assert_code(0);
+    assert!(!root.join("config").exists());
+}
+
+#[test]
+fn goose_flow_style_extensions_are_refused_with_their_position() {
+    let s = Sandbox::new();
+    let file = goose_config(&s);
+    let original = fixture("goose/config-flow-style-extensions.yaml");
+    write(&file, &original);
+    let out = s.run(&["init", "--yes", "--only", "goose"]);
+    out.assert_code(1);
+    out.stderr_has("config.yaml:2: `extensions` is written as a flow mapping `{…}`");
+    assert_eq!(read(&file), original);
+}

@@ -13,6 +13,7 @@ mod claude_desktop;
 mod codex;
 mod cursor;
 mod gemini;
+mod goose;
 mod vscode;
 mod windsurf;
 
@@ -32,6 +33,7 @@ pub static ALL: &[&Client] = &[
     &vscode::CLIENT,
     &windsurf::CLIENT,
     &claude_desktop::CLIENT,
+    &goose::CLIENT,
 ];
 
 /// One MCP client.
@@ -94,6 +96,8 @@ pub enum Syntax {
     /// Strict JSON: a file with comments, trailing commas or a BOM fails to load.
     Json,
     Toml,
+    /// Block-style YAML (Goose).
+    Yaml,
 }
 
 impl Syntax {
@@ -101,6 +105,7 @@ impl Syntax {
         match self {
             Syntax::Jsonc | Syntax::Json => Format::Json,
             Syntax::Toml => Format::Toml,
+            Syntax::Yaml => Format::Yaml,
         }
     }
 }
@@ -144,6 +149,7 @@ pub enum Launch {
 pub enum Fixed {
     Str(&'static str),
     Bool(bool),
+    Int(i64),
     Strs(&'static [&'static str]),
 }
 
@@ -152,6 +158,7 @@ impl Fixed {
         match self {
             Fixed::Str(s) => json!(s),
             Fixed::Bool(b) => json!(b),
+            Fixed::Int(i) => json!(i),
             Fixed::Strs(list) => json!(list),
         }
     }

@@ -7,6 +7,7 @@ pub mod block;
 pub mod json;
 pub mod jsonc;
 pub mod toml;
+pub mod yaml;
 
 /// Why a text could not be edited. Positions are in the messages (`line:column: …`).
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +18,8 @@ pub enum EditError {
     Block(#[from] block::BlockError),
     #[error(transparent)]
     Toml(#[from] toml::TomlError),
+    #[error(transparent)]
+    Yaml(#[from] yaml::YamlError),
     #[error(" {0}")]
     Shape(String),
 }

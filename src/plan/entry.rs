@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use crate::edit::{EditError, json, toml};
+use crate::edit::{EditError, json, toml, yaml};
 use crate::record::{ChangeKind, Field, Format, Written, fingerprint};
 
 /// What codeloop wants in one entry.
@@ -88,6 +88,7 @@ pub fn get(format: Format, text: &str, path: &[String]) -> Result<Option<Value>,
     Ok(match format {
         Format::Json => json::get(text, &path)?,
         Format::Toml => toml::get(text, &path)?,
+        Format::Yaml => yaml::get(text, &path)?,
     })
 }
 
@@ -102,6 +103,7 @@ fn set(
     Ok(match format {
         Format::Json => json::set(Some(text), &path, value)?.map(|e| (e.text, e.created)),
         Format::Toml => toml::set_value(text, &path, value)?,
+        Format::Yaml => yaml::set(Some(text), &path, value)?,
     })
 }
 
@@ -115,6 +117,7 @@ fn remove(
     Ok(match format {
         Format::Json => json::remove(text, &path, prune)?,
         Format::Toml => toml::remove_value(text, &path, prune)?,
+        Format::Yaml => yaml::remove(text, &path, prune)?,
     })
 }
 
@@ -130,6 +133,12 @@ fn ensure_item(
             json::ensure_in_array(Some(text), &path, item)?.map(|e| (e.text, e.created))
         }
         Format::Toml => toml::ensure_in_array(text, &path, item)?,
+        Format::Yaml => {
+            return Err(EditError::Shape(format!(
+                "`{}`: codeloop does not add items to YAML lists",
+                path.join(".")
+            )));
+        }
     })
 }
 
@@ -144,6 +153,7 @@ fn remove_item(
     Ok(match format {
         Format::Json => json::remove_from_array(text, &path, item, prune)?,
         Format::Toml => toml::remove_from_array(text, &path, item, prune)?,
+        Format::Yaml => None,
     })
 }
 
@@ -159,6 +169,7 @@ fn insert_entry(
         Format::Json => json::set(current, &p, value)?.map(|e| (e.text, e.created)),
         // A `[a.b]` header table: its parents exist through it and go with it.
         Format::Toml => toml::set(current, &p, value)?.map(|t| (t, 0)),
+        Format::Yaml => yaml::set(current, &p, value)?,
     };
     Ok(out.expect("an absent entry is inserted"))
 }
@@ -175,6 +186,7 @@ fn remove_entry(
         Format::Json => json::remove(text, &p, prune)?,
         // The first candidate is what `set` undoes: one separating blank line.
         Format::Toml => toml::remove(text, &p)?.into_iter().next(),
+        Format::Yaml => yaml::remove(text, &p, prune)?,
     })
 }
 
