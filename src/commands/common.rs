@@ -131,16 +131,9 @@ fn project_dir(sys: &Sys, given: Option<&Path>) -> Result<PathBuf> {
         ))
         .into());
     }
-    Ok(dunce(std::fs::canonicalize(&dir).unwrap_or(dir)))
-}
-
-/// `canonicalize` on Windows yields `\\?\C:\…`; tools write plain `C:\…`.
-fn dunce(path: PathBuf) -> PathBuf {
-    let s = path.to_string_lossy();
-    match s.strip_prefix(r"\\?\") {
-        Some(rest) if !rest.starts_with("UNC") => PathBuf::from(rest),
-        _ => path,
-    }
+    // `canonicalize` on Windows yields `\\?\C:\…`; tools write plain `C:\…` (dunce
+    // keeps the verbatim form only where the plain one would mean something else).
+    Ok(dunce::canonicalize(&dir).unwrap_or(dir))
 }
 
 /// Where Claude Code files this project: the git top-level when in a repository
