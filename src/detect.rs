@@ -19,6 +19,9 @@ pub struct Detection {
     /// Whether `init` without `--only` configures it when found. PowerShell profiles
     /// on Windows are opt-in: the user environment covers every process there.
     pub default: bool,
+    /// Some evidence says the person *uses* it, not only that it is installed: a
+    /// shell that is `$SHELL` or has its startup file, not one merely on `PATH`.
+    pub used: bool,
 }
 
 impl Detection {
@@ -26,9 +29,9 @@ impl Detection {
         !self.evidence.is_empty()
     }
 
-    /// Found, and configured by default.
+    /// Found as in use, and configured by default.
     pub fn chosen_by_default(&self) -> bool {
-        self.found() && self.default
+        self.found() && self.default && self.used
     }
 }
 
@@ -42,13 +45,14 @@ pub fn all(sys: &Sys, paths: &Paths) -> Vec<Detection> {
 
 pub fn one(sys: &Sys, paths: &Paths, target: Target) -> Detection {
     let mut e = Evidence::new(sys, paths);
+    let mut used = true;
     let default = match target {
         Target::Client(client) => {
             client_evidence(&mut e, client);
             true
         }
         Target::Shell(shell) => {
-            shell_evidence(&mut e, shell);
+            used = shell_evidence(&mut e, shell);
             (shell.default_on)(sys.os)
         }
         Target::WindowsEnv => {
@@ -65,6 +69,7 @@ pub fn one(sys: &Sys, paths: &Paths, target: Target) -> Detection {
         target,
         evidence: e.found,
         default,
+        used,
     }
 }
 
@@ -94,14 +99,19 @@ fn client_evidence(e: &mut Evidence, client: &Client) {
     }
 }
 
-fn shell_evidence(e: &mut Evidence, shell: &Shell) {
+/// Collects a shell's evidence; whether any of it shows the shell in use (a binary on
+/// `PATH` only shows it installed).
+fn shell_evidence(e: &mut Evidence, shell: &Shell) -> bool {
+    let mut used = false;
     for ev in shell.evidence {
+        let before = e.found.len();
         match *ev {
             shells::Evidence::LoginShell(name) => e.login_shell(name),
             shells::Evidence::Binary(name, windows_only) => {
                 if !windows_only || e.sys.os == Os::Windows {
                     e.binary(name);
                 }
+                continue;
             }
             shells::Evidence::File(file) => e.file(&file(e.paths)),
             shells::Evidence::Dir(dir) => e.dir(&dir(e.paths)),
@@ -111,7 +121,9 @@ fn shell_evidence(e: &mut Evidence, shell: &Shell) {
                 }
             }
         }
+        used |= e.found.len() > before;
     }
+    used
 }
 
 /// Evidence collector.

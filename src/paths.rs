@@ -20,10 +20,11 @@ pub struct Paths {
     pub config_json: PathBuf,
     pub lock: PathBuf,
     pub gitignore: PathBuf,
-    /// `${ZDOTDIR:-$HOME}/.zshrc`.
+    /// `${ZDOTDIR:-$HOME}/.zshrc`, where `ZDOTDIR` may come from `~/.zshenv`
+    /// (see `crate::shells::zsh::resolve`).
     pub zshrc: PathBuf,
     pub bashrc: PathBuf,
-    /// Login-shell files bash reads instead of `.bashrc`, in bash's order.
+    /// Login-shell files bash reads, in bash's order (it reads the first that exists).
     pub bash_login_files: Vec<PathBuf>,
     /// What the shell rc blocks source: the key for POSIX shells and for PowerShell.
     pub env_sh: PathBuf,
@@ -76,7 +77,11 @@ impl Paths {
         Paths {
             zshrc: zdotdir.join(".zshrc"),
             bashrc: home.join(".bashrc"),
-            bash_login_files: vec![home.join(".bash_profile"), home.join(".bash_login")],
+            bash_login_files: vec![
+                home.join(".bash_profile"),
+                home.join(".bash_login"),
+                home.join(".profile"),
+            ],
             env_sh: codeloop_dir.join("env.sh"),
             env_ps1: codeloop_dir.join("env.ps1"),
             fish_env: fish_dir.join("conf.d").join("codeloop.fish"),

@@ -11,7 +11,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use codeloop::plan::{block, shell};
 
 const KEY: &str = "cl_live_ShellTest_0001";
 const NEW_KEY: &str = "cl_live_ShellTest_0002";
@@ -111,47 +110,21 @@ impl Sandbox {
         files
     }
 
-    /// The reverse of every shell edit, as `codeloop uninstall` will do it: remove the
-    /// blocks, delete codeloop's own files (and the dirs it made for them), and put
-    /// back the originals codeloop's backups hold when it created nothing else.
-    fn reverse(&self, rc_files: &[&Path]) {
-        for rc in rc_files {
-            let bytes = fs::read(rc).unwrap();
-            if bytes.starts_with(&[0xFF, 0xFE]) {
-                let units: Vec<u16> = bytes[..]
-                    .chunks_exact(2)
-                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                    .collect();
-                let text = String::from_utf16(&units).unwrap();
-                let back = block::remove(&text, shell::POWERSHELL).unwrap().unwrap();
-                let bytes: Vec<u8> = back.encode_utf16().flat_map(u16::to_le_bytes).collect();
-                write(rc, &bytes);
-            } else {
-                let text = String::from_utf8(bytes).unwrap();
-                let markers = if rc.extension().is_some_and(|e| e == "ps1") {
-                    shell::POWERSHELL
-                } else {
-                    shell::POSIX_MARKERS
-                };
-                let back = block::remove(&text, markers).unwrap().unwrap();
-                write(rc, back.as_bytes());
-            }
-        }
-        let _ = fs::remove_dir_all(self.home.join(".codeloop"));
-        let _ = fs::remove_file(self.home.join(".config/fish/conf.d/codeloop.fish"));
-        remove_backups(&self.home);
-    }
-}
-
-fn remove_backups(dir: &Path) {
-    for entry in fs::read_dir(dir).unwrap() {
-        let entry = entry.unwrap();
-        let path = entry.path();
-        if entry.file_type().unwrap().is_dir() {
-            remove_backups(&path);
-        } else if path.to_string_lossy().ends_with(".codeloop.bak") {
-            fs::remove_file(path).unwrap();
-        }
+    /// `codeloop uninstall` of every shell: what the record says codeloop did goes.
+    /// (`_rc_files`: the files the test checks byte for byte afterwards.)
+    fn reverse(&self, _rc_files: &[&Path]) {
+        let out = run(
+            Path::new(env!("CARGO_BIN_EXE_codeloop")),
+            &["uninstall", "--yes", "--only", "zsh,bash,fish,powershell"],
+            &self.project,
+            &self.vars,
+            &[],
+        );
+        assert!(
+            out.status.success(),
+            "uninstall failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -408,16 +381,53 @@ fn duplicated_markers_are_refused_and_nothing_is_written() {
 }
 
 #[test]
-fn bash_login_files_get_the_block_only_when_they_do_not_source_bashrc() {
+fn bash_login_files_always_get_the_block_and_none_is_created_but_profile() {
     if !have("bash") {
         return;
     }
+    // Whatever the login file says about `.bashrc` (here it sources another file),
+    // it gets the block: loading env.sh twice is harmless, missing it is not.
+    for fixture_name in [
+        "bash-profile-not-sourcing-bashrc",
+        "bash-profile-sourcing-bashrc",
+        "bash-profile-sourcing-bashrc-local",
+    ] {
+        let sb = Sandbox::new();
+        let profile = sb.write(".bash_profile", &fixture(fixture_name));
+        ok(&sb.init(KEY, &["--only", "bash"]));
+        assert!(
+            fs::read_to_string(&profile)
+                .unwrap()
+                .contains("# >>> codeloop >>>"),
+            "{fixture_name}"
+        );
+        assert_eq!(sb.key_in("bash-login"), KEY, "{fixture_name}");
+        assert_eq!(sb.key_in("bash"), KEY, "{fixture_name}");
+        assert!(!sb.home.join(".profile").exists(), "{fixture_name}");
+    }
+
+    // `.bash_login` when there is no `.bash_profile`; `.profile` when neither.
     let sb = Sandbox::new();
-    let profile = sb.write(
-        ".bash_profile",
-        &fixture("bash-profile-not-sourcing-bashrc"),
-    );
+    let login = sb.write(".bash_login", b"export FROM_LOGIN=1\n");
+    sb.write(".profile", b"export FROM_PROFILE=1\n");
     ok(&sb.init(KEY, &["--only", "bash"]));
+    assert!(
+        fs::read_to_string(&login)
+            .unwrap()
+            .contains("# >>> codeloop >>>")
+    );
+    assert_eq!(
+        fs::read(sb.home.join(".profile")).unwrap(),
+        b"export FROM_PROFILE=1\n"
+    );
+    assert_eq!(sb.key_in("bash-login"), KEY);
+
+    // Never `.bash_profile`, which would stop `.profile` from being read.
+    let sb = Sandbox::new();
+    let profile = sb.write(".profile", b"export FROM_PROFILE=1\n");
+    ok(&sb.init(KEY, &["--only", "bash"]));
+    assert!(!sb.home.join(".bash_profile").exists());
+    assert!(!sb.home.join(".bash_login").exists());
     assert!(
         fs::read_to_string(&profile)
             .unwrap()
@@ -425,21 +435,13 @@ fn bash_login_files_get_the_block_only_when_they_do_not_source_bashrc() {
     );
     assert_eq!(sb.key_in("bash-login"), KEY);
 
+    // No login file at all: `.profile` is made, and goes again with uninstall.
     let sb = Sandbox::new();
-    let profile = sb.write(".bash_profile", &fixture("bash-profile-sourcing-bashrc"));
+    let before = sb.snapshot();
     ok(&sb.init(KEY, &["--only", "bash"]));
-    assert_eq!(
-        fs::read(&profile).unwrap(),
-        fixture("bash-profile-sourcing-bashrc")
-    );
     assert_eq!(sb.key_in("bash-login"), KEY);
-
-    // Never create a login file: it would stop `.profile` from being read.
-    let sb = Sandbox::new();
-    sb.write(".profile", b"export FROM_PROFILE=1\n");
-    ok(&sb.init(KEY, &["--only", "bash"]));
-    assert!(!sb.home.join(".bash_profile").exists());
-    assert!(!sb.home.join(".bash_login").exists());
+    sb.reverse(&[]);
+    assert_eq!(sb.snapshot(), before);
 }
 
 #[test]

@@ -51,7 +51,8 @@ impl Context {
         // folder its `.claude/settings.local.json` is read from), else the directory.
         let top = git_top(&dir);
         let root = top.clone().unwrap_or_else(|| dir.clone());
-        let paths = Paths::resolve(sys, &home, &root);
+        let mut paths = Paths::resolve(sys, &home, &root);
+        crate::shells::zsh::resolve(sys, &mut paths);
         let project = project_info(sys, &paths, top.is_some());
         let record_path = apply::record_path(&paths);
         let record = Record::load(&record_path)?;

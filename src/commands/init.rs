@@ -556,7 +556,11 @@ fn report_detection(
     for d in detections {
         let chosen = targets.contains(&d.target);
         if d.found() {
-            let note = if chosen { "" } else { " (not selected)" };
+            let note = match (chosen, d.used) {
+                (true, _) => "",
+                (false, true) => " (not selected)",
+                (false, false) => " (installed, not set up unless you choose it)",
+            };
             writeln!(
                 out,
                 "found {}: {}{note}",

@@ -1,10 +1,12 @@
-//! bash: `~/.bashrc` for interactive shells and, for login shells (macOS Terminal,
-//! ssh), the first of `~/.bash_profile`, `~/.bash_login` that exists and does not
-//! source `.bashrc` — never created, which would stop `.profile` from being read.
+//! bash: interactive shells read `~/.bashrc`; login shells (macOS Terminal, ssh)
+//! read the first of `~/.bash_profile`, `~/.bash_login`, `~/.profile` that exists
+//! (bash's manual, "Bash Startup Files"). Whether that file sources `.bashrc` cannot
+//! be told from its text reliably, and loading `env.sh` twice is harmless, so the
+//! block goes into `.bashrc` and into the login file bash really reads. When there is
+//! none, `~/.profile` is created — never `.bash_profile`, which would stop
+//! `.profile` from being read.
 
 use super::{Evidence, Shell, Write, always, text};
-use crate::edit::block;
-use crate::fsx::read_text;
 
 pub static SHELL: Shell = Shell {
     id: "bash",
@@ -16,29 +18,17 @@ pub static SHELL: Shell = Shell {
     ],
     default_on: always,
     files: |paths, key, _| {
-        let mut files = vec![
+        let login = paths
+            .bash_login_files
+            .iter()
+            .find(|p| p.is_file())
+            .or(paths.bash_login_files.last())
+            .expect("bash has login files");
+        vec![
             Write::owned(&paths.env_sh, text::env_sh(key)),
             Write::block(&paths.bashrc, text::POSIX_MARKERS, text::posix_block()),
-        ];
-        if let Some(login) = paths.bash_login_files.iter().find(|p| p.is_file()) {
-            let text = read_text(login)
-                .ok()
-                .flatten()
-                .map(|(t, _)| t)
-                .unwrap_or_default();
-            let ours = block::find(&text, text::POSIX_MARKERS)
-                .ok()
-                .flatten()
-                .is_some();
-            if ours || !text::sources_bashrc(&text) {
-                files.push(Write::block(
-                    login,
-                    text::POSIX_MARKERS,
-                    text::posix_block(),
-                ));
-            }
-        }
-        files
+            Write::block(login, text::POSIX_MARKERS, text::posix_block()),
+        ]
     },
     restart: "open a new terminal to get CODELOOP_API_KEY (or run `. ~/.codeloop/env.sh` in this one)",
 };

@@ -7,7 +7,7 @@ mod bash;
 mod fish;
 mod powershell;
 pub mod text;
-mod zsh;
+pub mod zsh;
 
 use std::path::{Path, PathBuf};
 

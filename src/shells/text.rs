@@ -62,20 +62,6 @@ fn single_quoted(value: &str, escaped: &str) -> String {
     format!("'{}'", value.replace('\'', escaped))
 }
 
-/// Whether a bash login file already sources `.bashrc` (then `.bashrc`'s block is
-/// enough). Reads lines, ignoring comments.
-pub fn sources_bashrc(text: &str) -> bool {
-    text.lines().any(|line| {
-        let line = line.trim();
-        !line.starts_with('#')
-            && line.contains(".bashrc")
-            && (line.contains("source ")
-                || line.starts_with(". ")
-                || line.contains(" . ")
-                || line.contains("; . "))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,18 +75,5 @@ mod tests {
         assert!(env_sh("a'b").contains("'a'\\''b'"));
         assert!(env_ps1("a'b").contains("= 'a''b'"));
         assert!(env_fish("a'b").contains("'a\\'b'"));
-    }
-
-    #[test]
-    fn recognises_login_files_that_source_bashrc() {
-        assert!(sources_bashrc(
-            "if [ -f ~/.bashrc ]; then . ~/.bashrc; fi\n"
-        ));
-        assert!(sources_bashrc("[[ -f ~/.bashrc ]] && source ~/.bashrc\n"));
-        assert!(sources_bashrc(". \"$HOME/.bashrc\"\n"));
-        assert!(!sources_bashrc(
-            "# source ~/.bashrc\nexport PATH=~/bin:$PATH\n"
-        ));
-        assert!(!sources_bashrc("export EDITOR=vim\n"));
     }
 }

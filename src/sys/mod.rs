@@ -349,6 +349,41 @@ impl Sys {
         Ok(())
     }
 
+    /// Runs `program` with exactly the environment `env` (nothing inherited), no
+    /// stdin, and waits at most `timeout`; `Ok(None)` when it had to be killed. For
+    /// asking a program about the user's setup (what `ZDOTDIR` zsh ends up with)
+    /// without trusting it to finish.
+    #[allow(clippy::disallowed_methods)] // children are spawned here and in run_all only
+    pub fn run_bounded(
+        &self,
+        program: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        timeout: std::time::Duration,
+    ) -> io::Result<Option<Output>> {
+        let mut child = Command::new(program)
+            .args(args)
+            .current_dir(&self.cwd)
+            .env_clear()
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if child.try_wait()?.is_some() {
+                return child.wait_with_output().map(Some);
+            }
+            if std::time::Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Ok(None);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+
     /// Runs one child per argument list at the same time and waits for all (starting
     /// a program such as git costs milliseconds, and these do not depend on each
     /// other), with the snapshot's environment (so a sandboxed HOME stays sandboxed)
