@@ -430,8 +430,9 @@ fn apply_one(
         file.created_dirs
             .extend(fsx::missing_dirs(&real).iter().map(|d| record::key_of(d)));
         file.pristine = true;
-    } else if first_write {
-        // The file as codeloop first found it is kept once, outside any project.
+    } else if first_write && !planned.changes.is_empty() {
+        // The file as codeloop first found it is kept once, outside any project (not
+        // when this write is codeloop's last in it: the record forgets it anyway).
         if let Some(bytes) = current_bytes
             .as_deref()
             .filter(|_| !matches!(edit.op, Op::Owned { .. }))

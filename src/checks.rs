@@ -522,10 +522,21 @@ pub fn node(sys: &Sys) -> Check {
         .with("npx", npx_json)
         .with("version", Value::Null);
     };
+    // A broken version manager's shim can hang: `node --version` gets 5 s.
+    let env: Vec<(&str, &str)> = sys
+        .env()
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let said = sys
-        .run_all(&node, &[&["--version"]], &sys.cwd)
-        .pop()
-        .and_then(Result::ok)
+        .run_bounded(
+            &node,
+            &["--version"],
+            &env,
+            std::time::Duration::from_secs(5),
+        )
+        .ok()
+        .flatten()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default();
     let version = parse_node_version(&said);

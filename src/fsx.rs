@@ -172,13 +172,13 @@ pub fn preflight(path: &Path, me: Option<u32>) -> Result<(), String> {
         };
         return tempfile::tempfile_in(dir).map(drop).map_err(|e| {
             format!(
-                "cannot be created: {} does not take new files ({e}); make it writable or skip this target",
+                "cannot be created: {} does not take new files ({e}); make it writable",
                 dir.display()
             )
         });
     };
     if meta.permissions().readonly() {
-        return Err("is read-only; make it writable (chmod u+w) or skip this target".into());
+        return Err("is read-only; make it writable (chmod u+w)".into());
     }
     #[cfg(not(unix))]
     let _ = me;
@@ -187,7 +187,7 @@ pub fn preflight(path: &Path, me: Option<u32>) -> Result<(), String> {
         use std::os::unix::fs::MetadataExt;
         if meta.uid() != me {
             return Err(format!(
-                "is owned by another user (uid {}) and codeloop will not replace it with a copy you own; give it back to yourself (sudo chown \"$USER\" on it) or skip this target",
+                "is owned by another user (uid {}) and codeloop will not replace it with a copy you own; give it back to yourself (sudo chown \"$USER\" on it)",
                 meta.uid()
             ));
         }
@@ -281,9 +281,7 @@ pub fn write_atomic_if(
     if let Some(meta) = &existing
         && meta.permissions().readonly()
     {
-        return Err(fail(
-            "is read-only; make it writable (chmod u+w) or skip this target".into(),
-        ));
+        return Err(fail("is read-only; make it writable (chmod u+w)".into()));
     }
     fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
     let name = path.file_name().unwrap_or_default().to_string_lossy();
@@ -333,7 +331,7 @@ fn set_mode_and_owner(file: &File, existing: Option<&fs::Metadata>, mode: Mode) 
                     io::Error::new(
                         io::ErrorKind::PermissionDenied,
                         format!(
-                            "it is owned by another user (uid {}) and codeloop will not replace it with a copy you own; give it back to yourself (sudo chown \"$USER\" on it) or skip this target",
+                            "it is owned by another user (uid {}) and codeloop will not replace it with a copy you own; give it back to yourself (sudo chown \"$USER\" on it)",
                             meta.uid()
                         ),
                     )

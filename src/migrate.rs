@@ -118,6 +118,26 @@ pub fn find(paths: &Paths, known: &[Known], record: &Record) -> Legacy {
         paths_seen.push(&k.path);
         legacy.adopt.push((key, file));
     }
+    // An env file serves the shells whose startup files load it: `env.sh` is bash's
+    // alone when only `.bashrc` has the block.
+    let loading: std::collections::BTreeSet<String> = legacy
+        .adopt
+        .iter()
+        .flat_map(|(_, f)| &f.changes)
+        .filter(|c| matches!(c.kind, ChangeKind::Block { .. }))
+        .flat_map(|c| c.targets.iter().cloned())
+        .collect();
+    for (_, file) in &mut legacy.adopt {
+        for c in &mut file.changes {
+            if matches!(c.kind, ChangeKind::Owned) {
+                let served: std::collections::BTreeSet<String> =
+                    c.targets.intersection(&loading).cloned().collect();
+                if !served.is_empty() {
+                    c.targets = served;
+                }
+            }
+        }
+    }
     // Backups beside files that hold nothing of codeloop's: moved aside too.
     for k in known {
         let bak = legacy_backup_path(&k.path);
@@ -198,6 +218,13 @@ fn adopt(op: &Op, text: &str, bak: Option<&str>) -> Option<ChangeKind> {
                 created_containers,
                 launch,
                 key,
+                wrote: if added {
+                    now.as_object()
+                        .map(|m| m.keys().cloned().collect())
+                        .unwrap_or_default()
+                } else {
+                    Vec::new()
+                },
             })
         }
         Op::ArrayItem { path, item } => {

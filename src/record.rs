@@ -158,6 +158,10 @@ pub enum ChangeKind {
         launch: Vec<Field>,
         /// How the entry holds the key, with what that field held before.
         key: Field,
+        /// The fields of the entry as codeloop created it (when `added`): any other
+        /// field in it is one the user added.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        wrote: Vec<String>,
     },
     /// A string codeloop added to the array at `path` (`mcp__codeloop`).
     #[serde(rename_all = "camelCase")]
@@ -458,6 +462,7 @@ mod tests {
                             before: None,
                             written: Written::Key(fingerprint("cl_live_abcdefgh")),
                         },
+                        wrote: Vec::new(),
                     },
                 }],
                 ..FileRecord::default()

@@ -11,7 +11,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-
 const KEY: &str = "cl_live_ShellTest_0001";
 const NEW_KEY: &str = "cl_live_ShellTest_0002";
 const UNSET: &str = "<unset>";

@@ -134,7 +134,16 @@ fn project_dir(sys: &Sys, given: Option<&Path>) -> Result<PathBuf> {
     }
     // `canonicalize` on Windows yields `\\?\C:\…`; tools write plain `C:\…` (dunce
     // keeps the verbatim form only where the plain one would mean something else).
-    Ok(dunce::canonicalize(&dir).unwrap_or(dir))
+    match dunce::canonicalize(&dir) {
+        Ok(dir) => Ok(dir),
+        // The directory the shell is in was deleted (or moved) under it.
+        Err(_) if !dir.is_absolute() => Err(UsageError(
+            "the current directory no longer exists; cd into your project, or pass --project DIR"
+                .to_owned(),
+        )
+        .into()),
+        Err(_) => Ok(dir),
+    }
 }
 
 /// Where Claude Code files this project: the git top-level when in a repository
@@ -516,26 +525,28 @@ pub fn reverse_plan(
             plan.targets.push(tp);
         }
     }
-    // The `.gitignore` lines of project files that are gone now.
+    // The `.gitignore` lines of project files codeloop no longer has (gone now, or
+    // never written: a run stopped half-way), in the projects this run reaches.
     let mut by_gitignore: Vec<(PathBuf, Vec<String>)> = Vec::new();
     for (file, c) in record.changes() {
         let record::ChangeKind::Gitignore { lines } = &c.kind else {
             continue;
         };
-        let Some(root) = file.parent() else { continue };
-        // A file's line, and the line codeloop 0.1 added for the backup beside it.
-        let drop: Vec<String> = lines
-            .iter()
-            .filter(|l| {
-                gone_files.iter().any(|g| {
-                    g.strip_prefix(root).is_ok_and(|rel| {
-                        let line = format!("/{}", slashes(rel));
-                        **l == line || **l == format!("{line}.codeloop.bak")
-                    })
-                })
-            })
-            .cloned()
-            .collect();
+        let reached = match reach {
+            Reach::All => true,
+            Reach::Global => false,
+            Reach::Project => c.project.as_deref() == Some(project.as_str()),
+        };
+        let Some(root) = file.parent().filter(|_| reached) else {
+            continue;
+        };
+        let kept = |line: &str| {
+            // A file's line, and the line codeloop 0.1 added for the backup beside it.
+            let rel = line.strip_suffix(".codeloop.bak").unwrap_or(line);
+            let path = crate::dirs::join(root, rel.trim_start_matches('/'));
+            record.file(&path).is_some() && !gone_files.contains(&path)
+        };
+        let drop: Vec<String> = lines.iter().filter(|l| !kept(l)).cloned().collect();
         if !drop.is_empty() {
             by_gitignore.push((file, drop));
         }
@@ -716,20 +727,19 @@ pub fn report_errors(
     saved_key: Option<&str>,
 ) -> std::io::Result<()> {
     let red = RED.bold();
+    let mut failing: Vec<&str> = Vec::new();
     for t in &plan.targets {
         for e in &t.errors {
-            writeln!(
-                err,
-                "{red}error:{red:#} {}; fix it, or pass --skip {} to go ahead with the rest",
-                e.message,
-                t.target.name()
-            )?;
+            writeln!(err, "{red}error:{red:#} {}", e.message)?;
+            if !failing.contains(&t.target.name()) {
+                failing.push(t.target.name());
+            }
         }
     }
     if let Some(PlanError { message, .. }) = &plan.guard_error {
         writeln!(
             err,
-            "{red}error:{red:#} {message}; codeloop keeps key files out of git through it, so it must be readable"
+            "{red}error:{red:#} {message} (codeloop keeps key files out of git through it, so it must be readable)"
         )?;
     }
     match saved_key {
@@ -738,6 +748,13 @@ pub fn report_errors(
             "no configuration file was written (your key was saved to {file})"
         )?,
         None => writeln!(err, "nothing was written")?,
+    }
+    if !failing.is_empty() {
+        writeln!(
+            err,
+            "to set up the rest without fixing these first, pass --skip {}",
+            failing.join(",")
+        )?;
     }
     Ok(())
 }

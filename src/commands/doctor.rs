@@ -138,7 +138,15 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
     let mut states: Vec<(Target, State)> = Vec::new();
     for t in &plan.targets {
         let fix = format!("codeloop init --only {}{global}", t.target.name());
-        let (state, detail) = assess(t, want.as_deref());
+        // Each target on its own: files shared with another (zsh's and bash's env.sh)
+        // count for both, not only for the first.
+        let alone = common::forward_plan(sys, &ctx, &[t.target], &key_text, &opts);
+        let (state, detail) = alone
+            .targets
+            .first()
+            .map_or((State::Missing, String::new()), |a| {
+                assess(a, want.as_deref())
+            });
         match state {
             State::Error => {
                 for e in &t.errors {
@@ -239,7 +247,11 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
         let rels: Vec<String> = key_files.iter().map(|(r, _)| r.clone()).collect();
         let (ignored, tracked) = common::git_exposure(sys, &ctx, &rels);
         let mut ok = true;
-        for (rel, target) in key_files.iter().filter(|(r, _)| !ignored.contains(r)) {
+        // A tracked file is never "ignored"; its problem is that git tracks it.
+        for (rel, target) in key_files
+            .iter()
+            .filter(|(r, _)| !ignored.contains(r) && !tracked.contains(r))
+        {
             ok = false;
             problems.push(Problem {
                 problem: format!("{rel} holds your key and is not git-ignored"),
@@ -351,6 +363,10 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
 pub fn set_up_targets(ctx: &Context, project: Option<&str>, os: Os) -> Vec<Target> {
     let mut out: BTreeSet<Target> = BTreeSet::new();
     for (_, c) in ctx.record.changes() {
+        // The `.gitignore` block serves the files; it is no target's setup.
+        if matches!(c.kind, crate::record::ChangeKind::Gitignore { .. }) {
+            continue;
+        }
         let mine = match (project, c.project.as_deref()) {
             (Some(p), Some(q)) => p == q,
             (_, None) => {

@@ -114,25 +114,42 @@ pub fn rekey(
             "{g} is gone; codeloop forgets it (nothing of it to update)"
         )?;
     }
-    let mut any_change = false;
+    // A file that cannot be updated (read-only, damaged) must not keep every other
+    // file on the revoked key: the rest is updated, and the run names what is left.
     let mut any_error = false;
+    for (ctx, plan) in &mut plans {
+        let failed: Vec<(Target, String)> = plan
+            .targets
+            .iter()
+            .flat_map(|t| t.errors.iter().map(move |e| (t.target, e.message.clone())))
+            .chain(
+                plan.guard_error
+                    .iter()
+                    .map(|e| (Target::WindowsEnv, e.message.clone())),
+            )
+            .collect();
+        if !failed.is_empty() {
+            any_error = true;
+            let red = render::RED.bold();
+            for (target, message) in &failed {
+                writeln!(
+                    err,
+                    "{red}error:{red:#} {message}; it keeps the old key: fix it, then run `codeloop init --yes --only {}` in {}",
+                    target.name(),
+                    ctx.paths.project.display()
+                )?;
+            }
+            plan.targets.retain(|t| t.errors.is_empty());
+            plan.guard_error = None;
+        }
+    }
+    let mut any_change = false;
     for (ctx, plan) in &plans {
-        if plan.has_changes() || plan.has_errors() {
+        if plan.has_changes() {
             writeln!(out, "\n{}", ctx.project_line())?;
             render::preview(plan, out, false)?;
         }
         any_change |= plan.has_changes();
-        if plan.has_errors() {
-            any_error = true;
-            common::report_errors(
-                err,
-                plan,
-                Some(&here.paths.display(&here.paths.config_json)),
-            )?;
-        }
-    }
-    if any_error {
-        return Ok(Exit::Failed);
     }
     if !any_change {
         writeln!(
@@ -140,7 +157,7 @@ pub fn rekey(
             "\nevery file codeloop set up already holds the new key; nothing to update"
         )?;
         forget(&here, &gone)?;
-        return Ok(Exit::Ok);
+        return Ok(if any_error { Exit::Failed } else { Exit::Ok });
     }
     if !yes {
         if !sys.interactive() {
@@ -183,7 +200,7 @@ pub fn rekey(
             }
         }
     }
-    Ok(Exit::Ok)
+    Ok(if any_error { Exit::Failed } else { Exit::Ok })
 }
 
 /// Drops projects whose directories are gone from the record.

@@ -61,20 +61,29 @@ pub fn run(
         return Ok(Exit::Failed);
     }
     if !plan.has_changes() {
-        if plan.records() && !args.writing.dry_run {
-            // Only the record changes (a target's share of a file others still use).
-            apply::apply(&plan, &ctx.paths, sys.user_env.as_mut(), &notes_for_record)
-                .map_err(|e| anyhow!("{}: {}", e.display, e.message))?;
-        }
         let what = match reach {
             Reach::All => "on this machine",
             Reach::Global => "in your user-level configs",
             Reach::Project => "for this project",
         };
-        writeln!(
-            out,
-            "codeloop has nothing recorded {what}; nothing to remove"
-        )?;
+        if plan.records() {
+            // Only the record changes: a target's share of a file others still use,
+            // or files that are gone since.
+            if !args.writing.dry_run {
+                apply::apply(&plan, &ctx.paths, sys.user_env.as_mut(), &notes_for_record)
+                    .map_err(|e| anyhow!("{}: {}", e.display, e.message))?;
+                apply::remove_codeloop_dir_if_unused(&ctx.paths);
+            }
+            writeln!(
+                out,
+                "nothing of codeloop's is left in the files {what}; codeloop forgets them"
+            )?;
+        } else {
+            writeln!(
+                out,
+                "codeloop has nothing recorded {what}; nothing to remove"
+            )?;
+        }
         return Ok(Exit::Ok);
     }
     if args.writing.dry_run {

@@ -270,20 +270,22 @@ pub fn merge(
     spec: &EntrySpec,
     prior: Option<&ChangeKind>,
 ) -> Result<Merged, EditError> {
-    let (prior_added, prior_created, prior_launch, prior_key) = match prior {
+    let (prior_added, prior_created, prior_launch, prior_key, prior_wrote) = match prior {
         Some(ChangeKind::Entry {
             added,
             created_containers,
             launch,
             key,
+            wrote,
             ..
         }) => (
             Some(*added),
             *created_containers,
             launch.as_slice(),
             Some(key),
+            wrote.clone(),
         ),
-        _ => (None, 0, &[][..], None),
+        _ => (None, 0, &[][..], None, Vec::new()),
     };
     let entry = match current {
         Some(t) if spec.strict && spec.format == Format::Json => {
@@ -304,6 +306,11 @@ pub fn merge(
                 created_containers: created.max(prior_created),
                 launch: launch_fields(spec, &[], None),
                 key: key_field(&spec.key, None),
+                wrote: spec
+                    .fresh
+                    .as_object()
+                    .map(|m| m.keys().cloned().collect())
+                    .unwrap_or_default(),
             },
             notes: Vec::new(),
         });
@@ -388,6 +395,7 @@ pub fn merge(
             created_containers: prior_created,
             launch,
             key: key_field(&spec.key, key_before),
+            wrote: prior_wrote,
         },
         notes,
     })
@@ -402,6 +410,12 @@ fn undo_field(
 ) -> Result<Option<String>, EditError> {
     let full = joined(entry, &field.path);
     match (&field.written, &field.before) {
+        // The array held the item before codeloop came: it stays.
+        (Written::Item(item), Some(Value::Array(before)))
+            if before.iter().any(|v| v.as_str() == Some(item.as_str())) =>
+        {
+            Ok(None)
+        }
         // An item codeloop added: take it out; the array goes too if codeloop made it.
         (Written::Item(item), before) => {
             remove_item(format, text, &full, item, usize::from(before.is_none()))
@@ -413,10 +427,12 @@ fn undo_field(
     }
 }
 
-/// A field codeloop set that the user changed since, kept as the user left it.
+/// What the reverse edit did differently from what codeloop wrote: a field the user
+/// changed since, kept as they left it; the user's own additions inside codeloop's
+/// entry, gone with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Kept {
-    /// The field's path from the file's root, dotted, and why it stays.
+    /// A sentence naming the field by its dotted path from the file's root.
     pub what: String,
 }
 
@@ -436,6 +452,7 @@ pub fn unmerge(
         created_containers,
         launch,
         key,
+        wrote,
     } = change
     else {
         return Ok((None, Vec::new()));
@@ -445,9 +462,42 @@ pub fn unmerge(
     };
     let launch_ours = !launch.is_empty() && launch.iter().all(|f| still(f, &entry));
     if *added && launch_ours {
+        // codeloop's entry goes whole; what the user added inside it is named.
+        let mut theirs: Vec<String> = entry
+            .as_object()
+            .map(|m| {
+                m.keys()
+                    .filter(|k| !wrote.is_empty() && !wrote.contains(k))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(env) = key
+            .path
+            .first()
+            .and_then(|e| entry.get(e))
+            .and_then(Value::as_object)
+        {
+            theirs.extend(
+                env.keys()
+                    .filter(|k| key.path.get(1) != Some(k))
+                    .map(|k| format!("{}.{k}", key.path[0])),
+            );
+        }
+        let kept = if theirs.is_empty() {
+            Vec::new()
+        } else {
+            vec![Kept {
+                what: format!(
+                    "removed `{}`, codeloop's entry, with what you had added to it ({})",
+                    path.join("."),
+                    theirs.join(", ")
+                ),
+            }]
+        };
         return Ok((
             remove_entry(*format, current, path, *created_containers)?,
-            Vec::new(),
+            kept,
         ));
     }
     let mut out = current.to_owned();
@@ -467,7 +517,7 @@ pub fn unmerge(
         } else if pointer(&entry, &field.path).is_some() {
             kept.push(Kept {
                 what: format!(
-                    "{} (changed since codeloop wrote it)",
+                    "kept {} (changed since codeloop wrote it)",
                     joined(path, &field.path).join(".")
                 ),
             });
@@ -475,7 +525,10 @@ pub fn unmerge(
     }
     if *added && !launch_ours {
         kept.push(Kept {
-            what: format!("{} (you pointed its command elsewhere)", path.join(".")),
+            what: format!(
+                "kept {} (you pointed its command elsewhere)",
+                path.join(".")
+            ),
         });
     }
     Ok((changed.then_some(out), kept))

@@ -308,7 +308,7 @@ fn reverse_file(
         let next = match &c.kind {
             ChangeKind::Entry { .. } => {
                 let (next, kept) = entry::unmerge(&out, &c.kind)?;
-                notes.extend(kept.into_iter().map(|k| format!("kept {}", k.what)));
+                notes.extend(kept.into_iter().map(|k| k.what));
                 next
             }
             ChangeKind::ArrayItem {
@@ -924,6 +924,13 @@ fn client_files(
             false,
         ),
     };
+    // Run in the home directory, the "project" file can be the user file itself
+    // (`~/.codex/config.toml`): it is the user file then, holding the key, so project
+    // and `--global` runs agree on it.
+    let user_files = client.user_targets(&paths.dirs);
+    let same_as_user = committed && files.iter().all(|f| user_files.contains(f));
+    let committed = committed && !same_as_user;
+    let in_project = project_scope.is_some() && !same_as_user;
     // A committed project file refers to the variable when the user's shells set it.
     let reference = if committed && opts.shell_env {
         client.env_reference
@@ -985,7 +992,7 @@ fn client_files(
             path,
             secret,
             private: secret,
-            in_project: project_scope.is_some(),
+            in_project,
             dir_lock: client.locks_user_file && !committed,
             op: Op::Entry(spec.clone()),
         })
