@@ -54,6 +54,7 @@ pub fn run(cli: Cli, sys: &mut Sys, out: &mut dyn Write, err: &mut dyn Write) ->
         Command::Uninstall(args) => commands::uninstall::run(&args, sys, out, err),
         Command::Doctor(args) => commands::doctor::run(&args, sys, out),
         Command::Auth(args) => commands::auth::run(&args, sys, out, err),
+        Command::Update(args) => commands::update::run(&args, sys, out),
         Command::Completions { shell } => commands::completions(shell, out),
     };
     match result {
