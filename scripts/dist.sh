@@ -15,7 +15,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 profile=${PROFILE:-release}
-out=$root/target/dist
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+out=$target_dir/dist
 version=$(node scripts/npm-stage.js --version)
 host=$(rustc -vV | sed -n 's/^host: //p')
 
@@ -87,7 +88,7 @@ for target in "$@"; do
     build "$target"
     exe=codeloop
     [[ $target == *-windows-* ]] && exe=codeloop.exe
-    bin=target/$target/$profile/$exe
+    bin=$target_dir/$target/$profile/$exe
     node scripts/npm-stage.js --binary "$platform=$bin" >&2
     [ -n "${NO_ARCHIVE:-}" ] || archive "$target" "$bin"
 done

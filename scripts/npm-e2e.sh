@@ -53,11 +53,12 @@ ok "every package.json carries version $version"
 # ---------------------------------------------------------------------------------
 # Builds, archives, packs
 
-rm -rf target/dist npm/platforms/*/bin
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+rm -rf "$target_dir/dist" npm/platforms/*/bin
 scripts/dist.sh x86_64-unknown-linux-musl
 phase "built the static linux-x64 binary (release)"
-archive=target/dist/codeloop-v$version-x86_64-unknown-linux-musl.tar.gz
-(cd target/dist && sha256sum --quiet -c "$(basename "$archive").sha256") || fail "the archive's checksum"
+archive=$target_dir/dist/codeloop-v$version-x86_64-unknown-linux-musl.tar.gz
+(cd "$target_dir/dist" && sha256sum --quiet -c "$(basename "$archive").sha256") || fail "the archive's checksum"
 # The names cargo binstall derives from Cargo.toml must be what dist.sh made.
 python3 - "$version" "$archive" <<'PY' || fail "binstall metadata does not match the archive"
 import sys, tarfile, tomllib
@@ -185,7 +186,7 @@ t0=$(date +%s%N)
 out=$(sb npx --yes "codeloop@$version" init --dry-run 2>&1) || fail "cold npx init --dry-run: $out"
 cold_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 [[ $out == *"no API key configured yet"* && $out == *"dry run: nothing was written"* ]] || fail "cold npx: $out"
-[ ! -e "$work/home/.codeloop" ] && [ -z "$(ls -A "$work/project")" ] || fail "the dry run wrote files"
+{ [ ! -e "$work/home/.codeloop" ] && [ -z "$(ls -A "$work/project")" ]; } || fail "the dry run wrote files"
 ok "cold npx --yes codeloop@$version init --dry-run, no key: ${cold_ms} ms, nothing written"
 
 out=$(sb npx codeloop --version 2>/dev/null) || fail "npx codeloop --version: $out"
@@ -195,7 +196,7 @@ ok "npx codeloop --version: $out"
 set +e
 out=$(sb npx codeloop init --bogus 2>&1); code=$?
 set -e
-[ "$code" -eq 2 ] && [[ $out == *"unexpected argument '--bogus'"* ]] || fail "usage error: exit $code: $out"
+{ [ "$code" -eq 2 ] && [[ $out == *"unexpected argument '--bogus'"* ]]; } || fail "usage error: exit $code: $out"
 set +e
 out=$(sb CODELOOP_API_KEY=cl_live_E2Ekey0123456789 npx codeloop init --check --only cursor 2>&1); code=$?
 set -e
@@ -270,7 +271,7 @@ sb npm install "codeloop@$version" --os=darwin --cpu=arm64 >/dev/null 2>&1 || fa
 set +e
 out=$(sb node_modules/.bin/codeloop --version 2>&1); code=$?
 set -e
-[ "$code" -ne 0 ] && [[ $out == *"holds @codeloop/cli-darwin-arm64 instead"* ]] || fail "node_modules from a Mac: $out"
+{ [ "$code" -ne 0 ] && [[ $out == *"holds @codeloop/cli-darwin-arm64 instead"* ]]; } || fail "node_modules from a Mac: $out"
 ok "node_modules installed for another OS: says which platform it holds"
 
 printf '#!/bin/sh\necho "stand-in $*"\nexit 7\n' >"$work/stand-in"
@@ -278,11 +279,11 @@ chmod +x "$work/stand-in"
 set +e
 out=$(sb CODELOOP_BINARY="$work/stand-in" node_modules/.bin/codeloop a b 2>&1); code=$?
 set -e
-[ "$code" -eq 7 ] && [[ $out == "stand-in a b" ]] || fail "CODELOOP_BINARY: exit $code: $out"
+{ [ "$code" -eq 7 ] && [[ $out == "stand-in a b" ]]; } || fail "CODELOOP_BINARY: exit $code: $out"
 set +e
 out=$(sb CODELOOP_BINARY="$work/nowhere" node_modules/.bin/codeloop 2>&1); code=$?
 set -e
-[ "$code" -eq 1 ] && [[ $out == *"$work/nowhere does not exist (CODELOOP_BINARY)"* ]] || fail "CODELOOP_BINARY missing: exit $code: $out"
+{ [ "$code" -eq 1 ] && [[ $out == *"$work/nowhere does not exist (CODELOOP_BINARY)"* ]]; } || fail "CODELOOP_BINARY missing: exit $code: $out"
 ok "CODELOOP_BINARY runs another binary (exit 7 passed through); a wrong one is named"
 
 # ---------------------------------------------------------------------------------
