@@ -43,17 +43,27 @@ platform_of() {
     esac
 }
 
+uses_zig() {
+    [ "$1" != "$host" ] && [[ $host == *-linux-* ]] &&
+        [[ $1 == *-linux-musl || $1 == *-apple-darwin || $1 == *-windows-gnullvm ]]
+}
+
+# One cargo run per builder for all its targets: cargo then keeps both cores busy
+# across the targets' crate graphs instead of waiting on each one's last crates.
 build() {
-    local target=$1
-    local var
-    var=CARGO_TARGET_$(echo "$target" | tr 'a-z-' 'A-Z_')_RUSTFLAGS
-    case $target in
-        *-windows-*) export "$var=-C target-feature=+crt-static" ;;
-    esac
-    if [ "$target" != "$host" ] && [[ $host == *-linux-* ]] && [[ $target == *-linux-musl || $target == *-apple-darwin || $target == *-windows-gnullvm ]]; then
-        cargo zigbuild --locked --quiet --profile "$profile" --target "$target"
-    else
-        cargo build --locked --quiet --profile "$profile" --target "$target"
+    local zig=() plain=() target var
+    for target in "$@"; do
+        var=CARGO_TARGET_$(echo "$target" | tr 'a-z-' 'A-Z_')_RUSTFLAGS
+        case $target in
+            *-windows-*) export "$var=-C target-feature=+crt-static" ;;
+        esac
+        if uses_zig "$target"; then zig+=(--target "$target"); else plain+=(--target "$target"); fi
+    done
+    if [ "${#zig[@]}" -gt 0 ]; then
+        cargo zigbuild --locked --quiet --profile "$profile" "${zig[@]}"
+    fi
+    if [ "${#plain[@]}" -gt 0 ]; then
+        cargo build --locked --quiet --profile "$profile" "${plain[@]}"
     fi
 }
 
@@ -82,10 +92,11 @@ print(hashlib.sha256(open(f, "rb").read()).hexdigest() + "  " + f)' "$file" >"$f
 
 [ $# -gt 0 ] || { echo "usage: scripts/dist.sh TARGET..." >&2; exit 2; }
 mkdir -p "$out"
+for target in "$@"; do platform_of "$target" >/dev/null; done
+echo "dist: building $* ($profile)" >&2
+build "$@"
 for target in "$@"; do
     platform=$(platform_of "$target")
-    echo "dist: building $target ($profile) for @codeloop/cli-$platform" >&2
-    build "$target"
     exe=codeloop
     [[ $target == *-windows-* ]] && exe=codeloop.exe
     bin=$target_dir/$target/$profile/$exe
