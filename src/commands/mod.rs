@@ -6,6 +6,7 @@ mod common;
 pub mod doctor;
 pub mod init;
 pub mod uninstall;
+pub mod update;
 
 use std::io::Write;
 
