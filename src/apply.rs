@@ -67,6 +67,8 @@ pub struct RecordNotes {
     pub forget_projects: Vec<String>,
     /// What codeloop 0.1 left: adopted into the record, its backups moved.
     pub legacy: crate::migrate::Legacy,
+    /// Projects moved since: (old root, new root).
+    pub relocate: Vec<(String, String)>,
 }
 
 pub fn apply(
@@ -102,6 +104,9 @@ pub fn apply(
         Record::load(&record_path).map_err(|e| fail(&record_display, e.to_string(), Vec::new()))?;
     let signals = Signals::hold();
     let mut written = Vec::new();
+    for (old, new) in &notes.relocate {
+        record.relocate(old, new);
+    }
     if !notes.legacy.is_empty() {
         notes.legacy.into_record(&mut record);
         for (from, to) in &notes.legacy.moves {

@@ -389,6 +389,40 @@ impl Record {
         self.projects = projects;
     }
 
+    /// A project moved from `old` to `new`: its files and its changes follow.
+    pub fn relocate(&mut self, old: &str, new: &str) {
+        let moved: Vec<String> = self
+            .files
+            .keys()
+            .filter(|f| Path::new(f).starts_with(old))
+            .cloned()
+            .collect();
+        for f in moved {
+            let rel = Path::new(&f)
+                .strip_prefix(old)
+                .expect("under old")
+                .to_path_buf();
+            let mut file = self.files.remove(&f).expect("listed");
+            file.created_dirs = file
+                .created_dirs
+                .iter()
+                .map(|d| match Path::new(d).strip_prefix(old) {
+                    Ok(r) => key_of(&Path::new(new).join(r)),
+                    Err(_) => d.clone(),
+                })
+                .collect();
+            self.files.insert(key_of(&Path::new(new).join(rel)), file);
+        }
+        for file in self.files.values_mut() {
+            for c in &mut file.changes {
+                if c.project.as_deref() == Some(old) {
+                    c.project = Some(new.to_owned());
+                }
+            }
+        }
+        self.refresh_projects();
+    }
+
     /// Forgets a project whose directory is gone: its files, and its changes in
     /// user-level files (its entry in `~/.claude.json`).
     pub fn forget_project(&mut self, project: &str) {

@@ -597,3 +597,174 @@ fn a_key_pasted_and_saved_before_no_is_said_to_be_saved_with_no_config_changed()
     assert!(!out.contains("nothing was written"), "{out}");
     assert!(!s.project_path(".cursor").exists());
 }
+
+#[test]
+fn a_moved_project_is_followed_by_the_record_and_uninstalls_cleanly() {
+    let mut s = Sandbox::new();
+    let old = s.root.join("old-name");
+    let new = s.root.join("new-name");
+    std::fs::create_dir_all(&old).unwrap();
+    s.cwd = old.clone();
+    s.init_ok("cursor,codex");
+    std::fs::rename(&old, &new).unwrap();
+
+    // From elsewhere, --all cannot reach the moved files: it says so and keeps them in mind.
+    s.cwd = s.root.clone();
+    let out = s.run(&["uninstall", "--yes", "--all"]);
+    out.assert_code(0);
+    out.stdout_has("are gone (moved or deleted)");
+
+    // In the new place, the record follows, and uninstall takes everything away.
+    s.cwd = new.clone();
+    let out = s.run(&["uninstall", "--yes"]);
+    out.assert_code(0);
+    out.stdout_has(&format!("this project was at {}", old.display()));
+    assert!(!new.join(".cursor").exists());
+    assert!(!new.join(".codex").exists());
+    assert_eq!(files_with_a_key(&s), Vec::<String>::new());
+    assert!(
+        !s.home_path(".codeloop").exists(),
+        "nothing of codeloop's is left"
+    );
+}
+
+#[test]
+fn a_moved_project_initialised_again_with_a_new_key_is_codeloops_not_the_users() {
+    let mut s = Sandbox::new();
+    let old = s.root.join("a");
+    let new = s.root.join("b");
+    std::fs::create_dir_all(&old).unwrap();
+    s.cwd = old.clone();
+    s.init_ok("cursor");
+    std::fs::rename(&old, &new).unwrap();
+    s.cwd = new.clone();
+    with_key(&mut s, KEY2);
+    s.init_ok("cursor");
+    assert!(
+        s.kept_original("mcp.json").is_none(),
+        "its own file is no backup of the user's"
+    );
+    s.run(&["uninstall", "--yes", "--all"]).assert_code(0);
+    assert_eq!(files_with_a_key(&s), Vec::<String>::new());
+}
+
+#[test]
+fn bash_and_zsh_share_env_sh_and_doctor_calls_both_stale() {
+    let mut s = Sandbox::new();
+    s.init_ok("bash,zsh");
+    with_key(&mut s, KEY2);
+    let out = s.run(&["doctor", "--offline", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    for shell in ["bash", "zsh"] {
+        let t = doc["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == shell)
+            .unwrap()
+            .clone();
+        assert_eq!(t["state"], "stale", "{shell}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn the_users_own_codex_entry_forwarding_the_variable_survives_uninstall() {
+    let s = Sandbox::new();
+    let config = s.project_path(".codex/config.toml");
+    let original = "[mcp_servers.codeloop]\ncommand = \"npx\"\nargs = [\"-y\", \"codeloop-mcp-server\"]\nenv_vars = [\"CODELOOP_API_KEY\"]\n";
+    write(&config, original);
+    s.init_ok("bash,codex").stdout_has("already configured");
+    s.run(&["uninstall", "--yes", "--only", "bash,codex"])
+        .assert_code(0);
+    assert_eq!(read(&config), original);
+}
+
+#[test]
+fn rotation_updates_what_it_can_and_names_what_keeps_the_old_key() {
+    let s = Sandbox::without_key();
+    write(
+        &s.home_path(".codeloop/config.json"),
+        format!("{{\"apiKey\": \"{KEY}\"}}"),
+    );
+    set_mode(&s.home_path(".codeloop/config.json"), 0o600);
+    s.run(&["init", "--yes", "--only", "cursor,windsurf"])
+        .assert_code(0);
+    let cursor = s.project_path(".cursor/mcp.json");
+    set_mode(&cursor, 0o444);
+    let out = s.run_with_stdin(&["auth", "--rotate", "--key-stdin", "--yes"], KEY2);
+    out.assert_code(1);
+    out.stderr_has("it keeps the old key: fix it, then run `codeloop init --yes --only cursor`");
+    assert!(read(&s.home_path(".codeium/windsurf/mcp_config.json")).contains(KEY2));
+    assert!(read(&cursor).contains(KEY));
+}
+
+#[test]
+fn the_users_own_reference_instead_of_the_key_is_kept() {
+    let s = Sandbox::new();
+    let file = s.project_path(".cursor/mcp.json");
+    s.init_ok("cursor");
+    let text = read(&file).replace(KEY, "${env:CODELOOP_API_KEY}");
+    write(&file, &text);
+    s.init_ok("cursor").stdout_has("kept your own reference");
+    assert_eq!(read(&file), text);
+    let out = s.run(&["doctor", "--offline", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let t = doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "cursor")
+        .unwrap()
+        .clone();
+    assert_eq!(t["state"], "customised", "{}", out.stdout);
+}
+
+#[test]
+fn run_in_the_home_directory_project_and_global_runs_agree() {
+    let mut s = Sandbox::new();
+    s.cwd = s.home.clone();
+    s.init_ok("bash,codex,gemini");
+    let codex = read(&s.home_path(".codex/config.toml"));
+    assert!(
+        codex.contains(KEY),
+        "the user file holds the key:\n{}",
+        mask(&codex)
+    );
+    let snap = s.snapshot();
+    s.run(&["init", "--yes", "--global", "--only", "bash,codex,gemini"])
+        .stdout_has("already configured");
+    assert_unchanged(&snap, &s.snapshot());
+    s.init_ok("bash,codex,gemini")
+        .stdout_has("already configured");
+}
+
+#[test]
+fn a_run_stopped_half_way_leaves_nothing_behind_after_uninstall_all() {
+    let s = Sandbox::new();
+    s.git_init(&s.project);
+    // Claude Code holds its lock: apply writes Cursor's file, then waits.
+    std::fs::create_dir_all(s.home_path(".claude.json.lock")).unwrap();
+    let child = s.spawn(&["init", "--yes", "--only", "cursor,claude-code"]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let pid = child.id().to_string();
+    run_program(
+        std::path::Path::new("/bin/kill"),
+        &["-INT", &pid],
+        &s.root,
+        &[],
+    )
+    .assert_code(0);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    std::fs::remove_dir(s.home_path(".claude.json.lock")).unwrap();
+
+    s.run(&["uninstall", "--yes", "--all"]).assert_code(0);
+    assert!(
+        !s.project_path(".gitignore").exists(),
+        "the .gitignore codeloop made"
+    );
+    assert!(!s.project_path(".cursor").exists());
+    assert!(!s.home_path(".codeloop").exists(), "{:?}", s.record());
+    let out = s.run(&["doctor", "--offline"]);
+    assert!(!out.stdout.contains("set up, but gone"), "{}", out.stdout);
+}

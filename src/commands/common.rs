@@ -92,6 +92,69 @@ impl Context {
         };
     }
 
+    /// A project moved or renamed since codeloop set it up: when this run's root
+    /// holds, at the same place, a file codeloop recorded under a root that is gone —
+    /// with the bytes codeloop last wrote, or codeloop's key in its entry — the
+    /// record follows the project here. Returns the moves (for `apply`) so the record
+    /// on disk follows too.
+    pub fn relocate(&mut self) -> Vec<(String, String)> {
+        let here = self.project_key();
+        let gone: Vec<String> = self
+            .record
+            .projects
+            .keys()
+            .filter(|p| **p != here && !Path::new(p).is_dir())
+            .cloned()
+            .collect();
+        let mut moves = Vec::new();
+        for old in gone {
+            let same = self.record.files.iter().any(|(f, file)| {
+                let Ok(rel) = Path::new(f).strip_prefix(&old) else {
+                    return false;
+                };
+                let new = self.paths.project.join(rel);
+                if self.record.file(&new).is_some() {
+                    return false;
+                }
+                let Ok(bytes) = std::fs::read(&new) else {
+                    return false;
+                };
+                if file.written.as_deref() == Some(crate::fsx::content_hash(&bytes).as_str()) {
+                    return true;
+                }
+                let text = String::from_utf8_lossy(&bytes);
+                file.changes.iter().any(|c| match &c.kind {
+                    record::ChangeKind::Entry {
+                        format, path, key, ..
+                    } => crate::plan::entry::get(*format, &text, path)
+                        .ok()
+                        .flatten()
+                        .and_then(|e| key.path.iter().try_fold(&e, |v, k| v.get(k)).cloned())
+                        .is_some_and(|v| {
+                            matches!(key.written, record::Written::Key(_))
+                                && key.written.matches(Some(&v))
+                        }),
+                    _ => false,
+                })
+            });
+            if same {
+                self.record.relocate(&old, &here);
+                moves.push((old, here.clone()));
+            }
+        }
+        moves
+    }
+
+    /// Projects codeloop set up whose directories are gone (moved or deleted).
+    pub fn gone_projects(&self) -> Vec<String> {
+        self.record
+            .projects
+            .keys()
+            .filter(|p| !Path::new(p).is_dir())
+            .cloned()
+            .collect()
+    }
+
     /// This run's project, as the record names it.
     pub fn project_key(&self) -> String {
         record::key_of(&self.paths.project)
@@ -395,6 +458,10 @@ pub fn reverse_plan(
     let record = &ctx.record;
     let project = ctx.project_key();
     let names: BTreeSet<String> = targets.iter().map(|t| t.name().to_owned()).collect();
+    // Files of a project whose directory is gone cannot be reached: their record
+    // stays, so `uninstall` in the project's new place (it follows a move) finds them.
+    let gone = ctx.gone_projects();
+    let unreachable = |file: &Path| gone.iter().any(|g| file.starts_with(g));
     let in_reach = |c: &record::Change| match reach {
         Reach::All => true,
         Reach::Global => c.project.is_none(),
@@ -409,7 +476,10 @@ pub fn reverse_plan(
     // (file, change id, targets going, the whole change goes)
     let mut chosen: Vec<(PathBuf, record::ChangeId, BTreeSet<String>, bool)> = Vec::new();
     for (file, c) in record.changes() {
-        if matches!(c.kind, record::ChangeKind::Gitignore { .. }) || !in_reach(c) {
+        if matches!(c.kind, record::ChangeKind::Gitignore { .. })
+            || !in_reach(c)
+            || unreachable(&file)
+        {
             continue;
         }
         let going: BTreeSet<String> = if reach == Reach::All {

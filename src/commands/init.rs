@@ -239,6 +239,7 @@ fn run_inner(
     }
     let mut ctx = Context::new(sys, args.scope.project.as_deref())?;
     let legacy = ctx.migrate(sys);
+    let relocate = ctx.relocate();
     ctx.detect(sys, &args.scope.only);
     let defaults = ctx
         .detections
@@ -269,6 +270,12 @@ fn run_inner(
     }
     writeln!(out, "{}", ctx.project_line())?;
     common::report_legacy(out, &ctx, &legacy, args.writing.dry_run || args.check)?;
+    for (old, _) in &relocate {
+        writeln!(
+            out,
+            "this project was at {old}: codeloop's record of it follows it here"
+        )?;
+    }
     report_detection(out, &ctx.detections, &targets, !args.scope.only.is_empty())?;
     if targets.is_empty() {
         return Ok(Exit::Ok);
@@ -289,7 +296,13 @@ fn run_inner(
         KeySource::SignIn(p) | KeySource::Pasted(p) => Some(ctx.paths.display(p)),
         _ => None,
     });
-    let key_text = key_text(out, &ctx, key.as_ref(), args.writing.dry_run || args.check)?;
+    let key_text = key_text(
+        out,
+        &ctx,
+        key.as_ref(),
+        args.writing.dry_run || args.check,
+        args.check,
+    )?;
 
     let opts = crate::plan::Options {
         // Committed project files reference CODELOOP_API_KEY when this run sets it
@@ -340,15 +353,18 @@ everything is configured with the key codeloop recorded; nothing to change"
             )?;
             return Ok(Exit::Ok);
         }
-        writeln!(
-            out,
-            "
-these files disagree with the key codeloop recorded:"
-        )?;
+        if want.is_some() {
+            writeln!(
+                out,
+                "\nthese files disagree with the key codeloop recorded:"
+            )?;
+        } else {
+            writeln!(out, "\nthese files are not set up yet:")?;
+        }
         for p in &pending {
             writeln!(out, "  {p}")?;
         }
-        writeln!(out, "run `codeloop init` with your key to update them")?;
+        writeln!(out, "run `codeloop init` with your key to set them up")?;
         return Ok(Exit::Pending);
     }
     writeln!(out)?;
@@ -370,10 +386,11 @@ these files disagree with the key codeloop recorded:"
     let record_notes = RecordNotes {
         key_fingerprint: key.as_ref().map(|(k, _)| record::fingerprint(k.expose())),
         legacy,
+        relocate,
         ..RecordNotes::default()
     };
     if !plan.has_changes() {
-        let migrating = !record_notes.legacy.is_empty();
+        let migrating = !record_notes.legacy.is_empty() || !record_notes.relocate.is_empty();
         if (plan.records() || migrating) && !args.check && !args.writing.dry_run && key.is_some() {
             // Already configured (by hand, or a record lost): now codeloop knows.
             apply::apply(&plan, &ctx.paths, sys.user_env.as_mut(), &record_notes)
@@ -485,8 +502,24 @@ fn key_text(
     ctx: &Context,
     key: Option<&(ApiKey, KeySource)>,
     may_lack: bool,
+    check: bool,
 ) -> Result<String> {
     match key {
+        // A check compares fingerprints; it shows no diffs to put a placeholder in.
+        None if check && ctx.record.key.is_some() => {
+            writeln!(
+                out,
+                "no API key here: checking the files against the key codeloop recorded"
+            )?;
+            Ok(PLACEHOLDER.to_owned())
+        }
+        None if check => {
+            writeln!(
+                out,
+                "no API key here, and codeloop has recorded none on this machine"
+            )?;
+            Ok(PLACEHOLDER.to_owned())
+        }
         Some((key, source)) => {
             writeln!(
                 out,

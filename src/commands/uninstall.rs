@@ -22,6 +22,7 @@ pub fn run(
 ) -> Result<Exit> {
     let mut ctx = Context::new(sys, args.scope.project.as_deref())?;
     let legacy = ctx.migrate(sys);
+    let relocate = ctx.relocate();
     // Every target, detected or not: what init added must go even if the app did.
     let targets = common::choose(
         sys,
@@ -40,8 +41,25 @@ pub fn run(
         writeln!(out, "{}", ctx.project_line())?;
     }
     common::report_legacy(out, &ctx, &legacy, args.writing.dry_run)?;
+    for (old, _) in &relocate {
+        writeln!(
+            out,
+            "this project was at {old}: codeloop's record of it follows it here"
+        )?;
+    }
+    if reach == Reach::All {
+        let gone = ctx.gone_projects();
+        if !gone.is_empty() {
+            writeln!(
+                out,
+                "note: these projects codeloop set up are gone (moved or deleted), so what it wrote in them cannot be reached from here: {}; if one was moved, run `codeloop uninstall` in its new place",
+                gone.join(", ")
+            )?;
+        }
+    }
     let notes_for_record = RecordNotes {
         legacy,
+        relocate,
         ..RecordNotes::default()
     };
     let (plan, notes) = common::reverse_plan(sys, &ctx, &targets, reach);

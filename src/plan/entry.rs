@@ -63,6 +63,15 @@ pub enum Note {
     KeptCustomCommand,
     /// The user disabled the server (`"disabled": true` / `enabled = false`).
     Disabled,
+    /// The user holds the key through a reference of their own; codeloop kept it.
+    KeptReference,
+}
+
+/// Whether a key field holds a reference the client expands (an environment
+/// variable, an input prompt) rather than a key.
+pub fn is_reference(value: &str) -> bool {
+    !value.starts_with(crate::secret::PREFIX)
+        && (value.contains("${") || value.contains("{env:") || value.starts_with('$'))
 }
 
 /// A forward edit: the new text (`None`: unchanged), the record of the entry after
@@ -362,7 +371,17 @@ pub fn merge(
     let key_path = spec.key.path();
     let same_holder = prior_key.filter(|k| k.path == key_path);
     let key_before = before_of(same_holder, key_path, Some(&entry));
-    if !holds(&entry, &spec.key) {
+    // The user replaced the key with a reference of their own (`${env:…}`,
+    // `${input:…}`): a safer choice that codeloop keeps, unless codeloop wrote it.
+    let their_reference = match (&spec.key, pointer(&entry, key_path)) {
+        (KeyHolder::Value { secret: true, .. }, Some(Value::String(current))) => {
+            is_reference(current) && !same_holder.is_some_and(|k| still(k, &entry))
+        }
+        _ => false,
+    };
+    if their_reference {
+        notes.push(Note::KeptReference);
+    } else if !holds(&entry, &spec.key) {
         let full = joined(&spec.path, key_path);
         let edited = match &spec.key {
             KeyHolder::Value { value, .. } => {
@@ -394,7 +413,16 @@ pub fn merge(
             added: prior_added.unwrap_or(false),
             created_containers: prior_created,
             launch,
-            key: key_field(&spec.key, key_before),
+            key: if their_reference {
+                let current = pointer(&entry, key_path).cloned().unwrap_or(Value::Null);
+                Field {
+                    path: key_path.to_vec(),
+                    before: key_before,
+                    written: Written::Value(current),
+                }
+            } else {
+                key_field(&spec.key, key_before)
+            },
             wrote: prior_wrote,
         },
         notes,

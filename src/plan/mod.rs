@@ -135,6 +135,10 @@ impl Op {
                             "kept your custom command in `{}` (only the key is codeloop's to update)",
                             spec.path.join(".")
                         ),
+                        Note::KeptReference => format!(
+                            "kept your own reference in `{}` instead of the key",
+                            spec.path.join(".")
+                        ),
                         Note::Disabled => format!(
                             "`{}` is disabled; codeloop leaves it that way (enable it in the client to use CodeLoop)",
                             spec.path.join(".")
