@@ -663,7 +663,9 @@ pub fn check_key_id(id: &str) -> Result<(), String> {
                 .to_owned(),
         );
     }
+    // `.` and `..` would walk the URL path (`/v1/keys/..`), not name a key.
     let ok = (1..=128).contains(&id.len())
+        && !id.bytes().all(|b| b == b'.')
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
@@ -870,7 +872,17 @@ mod tests {
     #[test]
     fn key_ids_are_path_safe_and_never_keys() {
         assert!(check_key_id("key_01H-abc.9").is_ok());
-        for bad in ["", "a/b", "a b", "..%2f", "x?y", &"a".repeat(129)] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "...",
+            "a/b",
+            "a b",
+            "..%2f",
+            "x?y",
+            &"a".repeat(129),
+        ] {
             assert!(check_key_id(bad).is_err(), "{bad}");
         }
         let e = check_key_id("cl_live_SECRETSECRET99").unwrap_err();

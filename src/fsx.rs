@@ -163,6 +163,22 @@ pub fn missing_dirs(path: &Path) -> Vec<PathBuf> {
 /// own), and new files in a directory that does not take them. `me` is our effective
 /// uid ([`effective_uid`]).
 pub fn preflight(path: &Path, me: Option<u32>) -> Result<(), String> {
+    // A directory on the way that is a symlink to nothing (a `~/.cursor` linked into
+    // a dotfiles checkout that is not there) cannot be written through.
+    for dir in path.ancestors().skip(1) {
+        if let Ok(meta) = fs::symlink_metadata(dir)
+            && meta.file_type().is_symlink()
+            && fs::metadata(dir).is_err()
+        {
+            let to = fs::read_link(dir)
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            return Err(format!(
+                "cannot be written: {} is a symlink to {to}, which does not exist; create it or remove the link",
+                dir.display()
+            ));
+        }
+    }
     let Ok(meta) = fs::metadata(path) else {
         // New (or a dangling link, which the write reports): the nearest directory
         // that exists must take new files. An unnamed temp file proves it and leaves
@@ -475,6 +491,19 @@ mod tests {
         assert_eq!(err, WriteError::Changed);
         assert_eq!(fs::read(&file).unwrap(), b"old");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_linked_to_nothing_is_refused_up_front() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join(".cursor");
+        std::os::unix::fs::symlink(dir.path().join("missing"), &link).unwrap();
+        let err = preflight(&link.join("mcp.json"), None).unwrap_err();
+        assert!(
+            err.contains("is a symlink to") && err.contains("create it or remove the link"),
+            "{err}"
+        );
     }
 
     #[test]
