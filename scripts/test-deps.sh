@@ -34,7 +34,7 @@ apt_install() {
 command -v git >/dev/null 2>&1 || apt_install git ca-certificates
 
 missing=()
-for tool in tmux:tmux zsh:zsh fish:fish shellcheck:shellcheck x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64 wine:wine \
+for tool in tmux:tmux less:less zsh:zsh fish:fish shellcheck:shellcheck x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64 wine:wine \
     file:file x86_64-w64-mingw32-objdump:binutils-mingw-w64-x86-64; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done

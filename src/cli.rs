@@ -8,10 +8,37 @@ use crate::target::Target;
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
-  0  done, or nothing to do (doctor: healthy)
-  1  error, nothing applied if planning failed (doctor: problems found)
-  2  usage error
-  3  init --check: changes are pending";
+  0    done, or nothing to do (doctor: healthy)
+  1    error, nothing applied if planning failed (doctor: problems found)
+  2    usage error
+  3    init --check: changes are pending
+  130  cancelled (Ctrl-C)";
+
+pub const INIT_HELP: &str = "\
+The key comes from, in this order: --key-stdin, --key, CODELOOP_API_KEY,
+~/.codeloop/config.json (saved by `codeloop auth`), then, on a terminal only, a browser
+sign-in or a pasted key. --dry-run and --check work without one.
+
+Exit codes:
+  0    done, or nothing to do (a second run, --dry-run)
+  1    error: a file that cannot be read or written, no or an invalid key; nothing is
+       written when planning fails
+  2    usage error
+  3    --check: changes are pending
+  130  cancelled with Ctrl-C (143: SIGTERM) — what was written is recorded";
+
+pub const UNINSTALL_HELP: &str = "\
+Exit codes:
+  0    done, or nothing to remove
+  1    error: a file that cannot be read or written
+  2    usage error
+  130  cancelled with Ctrl-C (143: SIGTERM) — what was removed is recorded";
+
+pub const DOCTOR_HELP: &str = "\
+Exit codes:
+  0  healthy (a service that cannot be reached is not a problem)
+  1  problems found (each with the command that fixes it)
+  2  usage error";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -29,13 +56,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Configure the CodeLoop MCP server in the editors you use (previewed as diffs).
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = INIT_HELP)]
     Init(InitArgs),
     /// Remove exactly what `init` added (previewed as diffs).
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = UNINSTALL_HELP)]
     Uninstall(UninstallArgs),
     /// Check this machine's setup without changing anything.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = DOCTOR_HELP)]
     Doctor(DoctorArgs),
     /// Sign in and save your CodeLoop API key to ~/.codeloop/config.json.
     #[command(after_help = AUTH_EXIT_CODES)]
@@ -169,6 +196,11 @@ pub struct Writing {
     /// Show keys unmasked in diffs (masked everywhere otherwise).
     #[arg(long)]
     pub show_secrets: bool,
+
+    /// Print the diffs straight to the terminal even when they are taller than it
+    /// (otherwise they go through $PAGER, or less, before the question).
+    #[arg(long)]
+    pub no_pager: bool,
 }
 
 #[derive(Debug, Args)]

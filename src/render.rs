@@ -123,6 +123,81 @@ fn edit(
     Ok(())
 }
 
+/// One line per file (and `HKCU\Environment` value) of the plan, for reading at a
+/// glance right above the question: the target, the path as the diffs name it
+/// (`~/…` in the home, project-relative inside the project), what happens to it, and
+/// the lines added and removed (`+n −m`, counted from the same diff the preview
+/// shows). Unchanged files are listed in a forward plan (they say "already
+/// configured"); a reverse plan (`undo`) lists only what it removes.
+pub fn summary_table(plan: &Plan, undo: bool) -> String {
+    let mut rows: Vec<[String; 4]> = Vec::new();
+    let shown = |s: Status| !undo || s != Status::Unchanged;
+    let mut file = |label: &str, e: &FileEdit| {
+        if !shown(e.status()) {
+            return;
+        }
+        let word = match e.status() {
+            Status::Unchanged => "unchanged",
+            Status::Changed => "updated",
+            Status::Created => "created",
+            Status::Deleted => "deleted",
+        };
+        let counts = match &e.after {
+            Some(after) => {
+                let diff = unified(
+                    e.before.as_deref(),
+                    if e.remove_file { "" } else { after },
+                    "",
+                );
+                let (mut add, mut del) = (0, 0);
+                for line in diff.lines().skip(3) {
+                    match line.as_bytes().first() {
+                        Some(b'+') => add += 1,
+                        Some(b'-') => del += 1,
+                        _ => {}
+                    }
+                }
+                format!("+{add} \u{2212}{del}")
+            }
+            None => String::new(),
+        };
+        rows.push([label.to_owned(), e.display.clone(), word.to_owned(), counts]);
+    };
+    if let Some(guard) = &plan.guard {
+        file("git-ignore", guard);
+    }
+    for t in &plan.targets {
+        for e in &t.edits {
+            file(t.target.name(), e);
+        }
+    }
+    for t in &plan.targets {
+        for e in t.env_edits.iter().filter(|e| shown(e.status())) {
+            let word = match e.status() {
+                Status::Unchanged => "unchanged",
+                Status::Created => "set",
+                Status::Changed => "updated",
+                Status::Deleted => "removed",
+            };
+            rows.push([
+                t.target.name().to_owned(),
+                format!("{}\\{}", user_env::LOCATION, e.name),
+                word.to_owned(),
+                String::new(),
+            ]);
+        }
+    }
+    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let (w0, w1, w2) = (width(0), width(1), width(2));
+    let mut text = String::new();
+    for [target, path, word, counts] in &rows {
+        let line = format!("  {target:w0$}  {path:w1$}  {word:w2$}  {counts}");
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
+}
+
 /// A spinner on stderr while a long step runs, only when stderr is a terminal (never
 /// on a pipe or in a log). Stops and clears its line when dropped.
 pub struct Spinner {

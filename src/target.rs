@@ -139,10 +139,18 @@ impl fmt::Display for Target {
     }
 }
 
-/// The `--only`/`--skip` value parser: one of [`Target::names`] (clap lists them on a
-/// typo, and completions offer them).
+/// The names this build offers: `windows-env` only on Windows.
+pub fn offered() -> Vec<&'static str> {
+    Target::names()
+        .into_iter()
+        .filter(|n| cfg!(windows) || *n != "windows-env")
+        .collect()
+}
+
+/// The `--only`/`--skip` value parser: one of [`offered`] (clap lists them on a typo,
+/// and completions offer them).
 pub fn parser() -> impl clap::builder::TypedValueParser<Value = Target> {
     use clap::builder::TypedValueParser as _;
-    clap::builder::PossibleValuesParser::new(Target::names())
+    clap::builder::PossibleValuesParser::new(offered())
         .map(|name| Target::from_name(&name).expect("a possible value names a target"))
 }

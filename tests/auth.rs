@@ -706,9 +706,13 @@ impl codeloop::sys::Prompter for Person {
         self.asked.lock().unwrap().push(question.to_owned());
         Ok(options.iter().position(|o| o.contains(self.way)).unwrap())
     }
+    /// `paste` holds the pastes in order, split at `|`; the last one repeats.
     fn password(&mut self, question: &str) -> std::io::Result<String> {
-        self.asked.lock().unwrap().push(question.to_owned());
-        Ok(self.paste.to_owned())
+        let mut asked = self.asked.lock().unwrap();
+        asked.push(question.to_owned());
+        let n = asked.iter().filter(|q| q.contains("paste your")).count();
+        let pastes: Vec<&str> = self.paste.split('|').collect();
+        Ok(pastes[(n - 1).min(pastes.len() - 1)].to_owned())
     }
 }
 
@@ -768,7 +772,8 @@ fn at_a_terminal_init_offers_to_paste_a_key_and_saves_it() {
     assert_eq!(code, 0, "{output}");
     assert!(asked[0].contains("how do you want to add one"), "{asked:?}");
     assert!(
-        output.contains("the key you pasted (saved to ~/.codeloop/config.json)"),
+        output
+            .contains("using the key you pasted (cl_live_TE…yz, saved to ~/.codeloop/config.json)"),
         "{output}"
     );
     assert_eq!(saved_key(&s).as_deref(), Some(KEY));
@@ -781,6 +786,43 @@ fn at_a_terminal_init_offers_to_paste_a_key_and_saves_it() {
 }
 
 #[test]
+fn at_a_terminal_an_invalid_paste_is_asked_again_without_echo_three_tries_in_all() {
+    const BAD: &str = "cl_live_SHORT";
+    let s = Sandbox::without_key();
+    let pastes = Box::leak(format!("{BAD}|not a key at all|{KEY}").into_boxed_str());
+    let (code, output, asked) =
+        run_at_terminal(&s, &["init", "--only", "cursor"], &[], "paste", pastes);
+    assert_eq!(code, 0, "{output}");
+    let paste_prompts: Vec<&String> = asked.iter().filter(|q| q.contains("paste")).collect();
+    assert_eq!(paste_prompts.len(), 3, "{asked:?}");
+    assert!(paste_prompts[0].contains("shown as *****"), "{asked:?}");
+    assert!(
+        output.contains("that is not a valid CodeLoop API key (expected")
+            && output.contains("(2 tries left)")
+            && output.contains("(1 try left)"),
+        "{output}"
+    );
+    assert!(
+        !output.contains(BAD) && !output.contains("not a key at all"),
+        "{output}"
+    );
+    assert_eq!(saved_key(&s).as_deref(), Some(KEY));
+
+    // Three wrong pastes: nothing saved, nothing written, the error says what to do.
+    let s = Sandbox::without_key();
+    let before = s.snapshot();
+    let (code, output, _) = run_at_terminal(&s, &["init", "--only", "cursor"], &[], "paste", BAD);
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("the pasted value is not a valid CodeLoop API key")
+            && output.contains("run `codeloop auth` or paste the key again"),
+        "{output}"
+    );
+    assert!(!output.contains(BAD), "{output}");
+    common::assert_unchanged(&before, &s.snapshot());
+}
+
+#[test]
 fn at_a_terminal_init_offers_the_browser_sign_in() {
     let s = Sandbox::without_key();
     let server = granting(KEY);
@@ -789,7 +831,7 @@ fn at_a_terminal_init_offers_the_browser_sign_in() {
     let (code, output, _) = run_at_terminal(&s, &["init", "--only", "cursor"], &env, "browser", "");
     assert_eq!(code, 0, "{output}");
     assert!(
-        output.contains("the browser sign-in (saved to ~/.codeloop/config.json)"),
+        output.contains("using the key from the browser sign-in (cl_live_TE…yz, saved to ~/.codeloop/config.json)"),
         "{output}"
     );
     assert_eq!(saved_key(&s).as_deref(), Some(KEY));

@@ -379,11 +379,38 @@ fn completions_for_every_shell() {
 #[test]
 fn help_lists_every_exit_code() {
     let s = Sandbox::new();
-    for args in [vec!["--help"], vec!["init", "--help"]] {
-        let out = s.run(&args);
-        out.assert_code(0);
-        for code in ["0  done", "1  error", "2  usage error", "3  init --check"] {
-            out.stdout_has(code);
-        }
+    let out = s.run(&["--help"]);
+    out.assert_code(0);
+    for code in [
+        "0    done",
+        "1    error",
+        "2    usage error",
+        "3    init --check",
+        "130  cancelled",
+    ] {
+        out.stdout_has(code);
     }
+    // Each command lists only the codes it can return.
+    let codes = |args: &[&str]| -> Vec<String> {
+        let out = s.run(args);
+        out.assert_code(0);
+        let block = out
+            .stdout
+            .split("Exit codes:\n")
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned();
+        block
+            .lines()
+            .take_while(|l| l.starts_with("  "))
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|w| w.parse::<u8>().is_ok())
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(codes(&["init", "--help"]), ["0", "1", "2", "3", "130"]);
+    assert_eq!(codes(&["uninstall", "--help"]), ["0", "1", "2", "130"]);
+    assert_eq!(codes(&["doctor", "--help"]), ["0", "1", "2"]);
+    let init = s.run(&["init", "--help"]);
+    init.stdout_has("The key comes from, in this order: --key-stdin, --key, CODELOOP_API_KEY");
 }

@@ -38,7 +38,7 @@ pub enum KeySource {
 }
 
 impl KeySource {
-    /// For sentences: "using the API key from …".
+    /// For sentences: "API key: … (from …)".
     pub fn describe(&self, paths: &Paths) -> String {
         match self {
             KeySource::Stdin => "standard input (--key-stdin)".to_owned(),
@@ -47,6 +47,23 @@ impl KeySource {
             KeySource::ConfigFile(p) => paths.display(p),
             KeySource::SignIn(p) => format!("the browser sign-in (saved to {})", paths.display(p)),
             KeySource::Pasted(p) => format!("the key you pasted (saved to {})", paths.display(p)),
+        }
+    }
+
+    /// The line a run prints about its key, masked: "using the key you pasted
+    /// (cl_live_ab…yz, saved to ~/.codeloop/config.json)", "using the API key from
+    /// the --key argument (cl_live_ab…yz)".
+    pub fn using(&self, paths: &Paths, key: &ApiKey) -> String {
+        match self {
+            KeySource::SignIn(p) => format!(
+                "using the key from the browser sign-in ({key}, saved to {})",
+                paths.display(p)
+            ),
+            KeySource::Pasted(p) => format!(
+                "using the key you pasted ({key}, saved to {})",
+                paths.display(p)
+            ),
+            other => format!("using the API key from {} ({key})", other.describe(paths)),
         }
     }
 
@@ -93,6 +110,9 @@ pub enum AuthError {
     Api(#[from] crate::api::ApiError),
     #[error("could not read your answer ({0}); {hint}", hint = ways_hint())]
     Prompt(std::io::Error),
+    /// The person left a prompt: Ctrl-C (`interrupted`, the run ends with 130) or Esc.
+    #[error("cancelled; nothing was written")]
+    Cancelled { interrupted: bool },
 }
 
 /// The three ways to give codeloop a key.
@@ -157,7 +177,7 @@ pub fn resolve_key_with(
             "no CodeLoop API key found; how do you want to add one?",
             &options,
         )
-        .map_err(AuthError::Prompt)?;
+        .map_err(prompt_error)?;
     let (key, source) = if choice == 0 {
         let api = crate::api::Api::from_sys(sys)?;
         let want = crate::api::Want::Key {
@@ -170,14 +190,51 @@ pub fn resolve_key_with(
         };
         (key, KeySource::SignIn(paths.config_json.clone()))
     } else {
-        let raw = sys
-            .password("CodeLoop API key (input hidden):")
-            .map_err(AuthError::Prompt)?;
-        let key = ApiKey::parse(raw.trim()).map_err(AuthError::BadPastedKey)?;
-        (key, KeySource::Pasted(paths.config_json.clone()))
+        (
+            paste_key(sys, err)?,
+            KeySource::Pasted(paths.config_json.clone()),
+        )
     };
     store::save(paths, &key, err)?;
     Ok(Some((key, source)))
+}
+
+/// A prompt that could not be answered: Ctrl-C and Esc are the person's choice.
+fn prompt_error(e: std::io::Error) -> AuthError {
+    if e.kind() == std::io::ErrorKind::Interrupted {
+        AuthError::Cancelled { interrupted: true }
+    } else if crate::sys::is_escape(&e) {
+        AuthError::Cancelled { interrupted: false }
+    } else {
+        AuthError::Prompt(e)
+    }
+}
+
+/// How many times a person may paste before the run gives up.
+pub const PASTE_TRIES: usize = 3;
+
+/// A key pasted at the prompt: the prompt shows `*` for each character; an invalid
+/// paste is named by what is wrong with it (never echoed) and asked again, up to
+/// [`PASTE_TRIES`] times in all.
+fn paste_key(sys: &mut Sys, err: &mut dyn Write) -> Result<ApiKey, AuthError> {
+    let mut tries = PASTE_TRIES;
+    loop {
+        let raw = sys
+            .password("paste your CodeLoop API key (shown as *****):")
+            .map_err(prompt_error)?;
+        match ApiKey::parse(raw.trim()) {
+            Ok(key) => return Ok(key),
+            Err(e) if tries > 1 => {
+                tries -= 1;
+                let left = if tries == 1 { "1 try" } else { "2 tries" };
+                let _ = writeln!(
+                    err,
+                    "{YELLOW}that {e}{YELLOW:#}; paste it again ({left} left)"
+                );
+            }
+            Err(e) => return Err(AuthError::BadPastedKey(e)),
+        }
+    }
 }
 
 /// Said once (on stderr) when `init --key` is used: the process list shows it.

@@ -162,7 +162,7 @@ pub fn credentials(sys: &mut Sys, password_stdin: bool, command: &str) -> Result
             .unwrap_or(&text)
             .to_owned()
     } else if sys.interactive() {
-        sys.password("password (input hidden):")
+        sys.password("password (shown as *****):")
             .context("could not read your password; pipe it in with --password-stdin instead")?
     } else {
         bail!(

@@ -189,9 +189,11 @@ fn project_dir(sys: &Sys, given: Option<&Path>) -> Result<PathBuf> {
         None => sys.cwd.clone(),
     };
     if !dir.is_dir() {
+        // Named as the OS would resolve it lexically: `../app/./src` from /home/me/x
+        // reads /home/me/app/src.
         return Err(UsageError(format!(
             "the project directory {} does not exist or is not a directory; pass --project DIR with an existing directory",
-            dir.display()
+            path_clean::clean(&dir).display()
         ))
         .into());
     }
@@ -777,6 +779,42 @@ pub fn confirm(sys: &mut Sys, out: &mut dyn Write, question: &str) -> Result<Ans
             "could not read your answer ({e}); pass --yes to apply without asking"
         )),
     }
+}
+
+/// The preview a person decides on: every diff, the notes, then the summary table
+/// right above the question. When the run will ask (`asks`) and the diffs would
+/// push the table and the question off a terminal of `sys.terminal_rows`, the diffs
+/// go through the pager first (not with `--no-pager`), so the question never comes
+/// after text that scrolled away unread.
+pub fn preview(
+    sys: &Sys,
+    out: &mut dyn Write,
+    plan: &Plan,
+    writing: &crate::cli::Writing,
+    undo: bool,
+    asks: bool,
+    notes: &[String],
+) -> std::io::Result<()> {
+    let mut diffs: Vec<u8> = Vec::new();
+    crate::render::preview_with(plan, &mut diffs, writing.show_secrets, undo)?;
+    for note in notes {
+        writeln!(diffs, "note: {note}")?;
+    }
+    let table = crate::render::summary_table(plan, undo);
+    let lines = |b: &[u8]| memchr::memchr_iter(b'\n', b).count();
+    // The table, a blank line, the question and its answer line stay in view.
+    let room = usize::from(sys.terminal_rows.unwrap_or(u16::MAX));
+    let tall = lines(&diffs) + lines(table.as_bytes()) + 4 > room;
+    let paged =
+        asks && tall && !writing.no_pager && sys.page(&String::from_utf8_lossy(&diffs)).is_ok();
+    if !paged {
+        out.write_all(&diffs)?;
+    }
+    if plan.has_changes() && !table.is_empty() {
+        writeln!(out, "\n{BOLD}summary{BOLD:#}")?;
+        write!(out, "{table}")?;
+    }
+    Ok(())
 }
 
 /// The person's answer at the one confirmation.

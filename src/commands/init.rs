@@ -251,10 +251,14 @@ fn run_inner(
         sys.interactive() && !(args.writing.yes || args.json || args.check || args.writing.dry_run);
     if prompts && args.scope.only.is_empty() {
         match select(sys, &ctx.detections, &targets, &args.scope.skip)? {
-            Some(picked) => targets = picked,
-            None => {
+            Picked::These(picked) => targets = picked,
+            Picked::Interrupted => {
                 writeln!(out, "cancelled; nothing was written")?;
                 return Ok(Exit::Signal(2));
+            }
+            Picked::Escaped => {
+                writeln!(out, "cancelled; nothing was written")?;
+                return Ok(Exit::Ok);
             }
         }
     }
@@ -287,7 +291,18 @@ fn run_inner(
         // Never prompt in a dry run, a check, --json or --yes.
         interactive: prompts,
     };
-    let key = auth::resolve_key_with(sys, &ctx.paths, how, out, err)?;
+    let key = match auth::resolve_key_with(sys, &ctx.paths, how, out, err) {
+        Ok(key) => key,
+        Err(auth::AuthError::Cancelled { interrupted }) => {
+            writeln!(out, "cancelled; nothing was written")?;
+            return Ok(if interrupted {
+                Exit::Signal(2)
+            } else {
+                Exit::Ok
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
     if let Some(doc) = doc.as_deref_mut() {
         doc.insert("key".into(), report::key(&ctx.paths, key.as_ref()));
     }
@@ -368,10 +383,16 @@ everything is configured with the key codeloop recorded; nothing to change"
         return Ok(Exit::Pending);
     }
     writeln!(out)?;
-    render::preview(&plan, out, args.writing.show_secrets)?;
-    for note in notes_of(&plan) {
-        writeln!(out, "note: {note}")?;
-    }
+    let asks = prompts && key.is_some() && plan.has_changes() && !plan.has_errors();
+    common::preview(
+        sys,
+        out,
+        &plan,
+        &args.writing,
+        false,
+        asks,
+        &notes_of(&plan),
+    )?;
     for warning in &plan.warnings {
         writeln!(err, "{YELLOW}warning:{YELLOW:#} {warning}")?;
     }
@@ -460,6 +481,7 @@ everything is configured with the key codeloop recorded; nothing to change"
             }
             common::report_written(out, &written)?;
             summary(out, &plan)?;
+            writeln!(out, "{}", ctx.project_line())?;
             Ok(Exit::Ok)
         }
         Err(e) => {
@@ -521,11 +543,7 @@ fn key_text(
             Ok(PLACEHOLDER.to_owned())
         }
         Some((key, source)) => {
-            writeln!(
-                out,
-                "using the API key from {} ({key})",
-                source.describe(&ctx.paths)
-            )?;
+            writeln!(out, "{}", source.using(&ctx.paths, key))?;
             Ok(key.expose().to_owned())
         }
         None if may_lack => {
@@ -552,49 +570,62 @@ fn first_error(plan: &Plan) -> String {
         .join("\n")
 }
 
+/// What the person did with the picker.
+enum Picked {
+    These(Vec<Target>),
+    /// Ctrl-C: the run ends with 130.
+    Interrupted,
+    /// Esc: declined.
+    Escaped,
+}
+
 /// The multi-select of a person at a terminal: detected targets first, pre-selected.
-/// `None`: Ctrl-C.
 fn select(
     sys: &mut Sys,
     detections: &[Detection],
     defaults: &[Target],
     skip: &[Target],
-) -> Result<Option<Vec<Target>>> {
+) -> Result<Picked> {
     let mut order: Vec<&Detection> = detections
         .iter()
         .filter(|d| !skip.contains(&d.target))
         .filter(|d| d.target != Target::WindowsEnv || sys.os == crate::sys::Os::Windows)
         .collect();
     order.sort_by_key(|d| !d.found());
-    let labels: Vec<String> = order
-        .iter()
-        .map(|d| {
-            if d.found() {
-                format!("{} ({})", d.target.label(), d.evidence[0])
-            } else {
-                format!("{} (not detected)", d.target.label())
-            }
-        })
-        .collect();
-    let chosen: Vec<usize> = order
+    // "zsh — $SHELL is /bin/zsh": the evidence once, plainly; the targets not found
+    // come after a separator line (choosing it does nothing).
+    let mut labels: Vec<String> = Vec::new();
+    let mut rows: Vec<Option<Target>> = Vec::new();
+    for d in &order {
+        if !d.found() && rows.iter().flatten().count() == rows.len() && !rows.is_empty() {
+            labels.push(format!("{} not detected ──", crate::sys::SEPARATOR_MARK));
+            rows.push(None);
+        }
+        labels.push(match d.evidence.first() {
+            Some(why) => format!("{} — {}", d.target.label(), why.replace('`', "")),
+            None => d.target.label().to_owned(),
+        });
+        rows.push(Some(d.target));
+    }
+    let chosen: Vec<usize> = rows
         .iter()
         .enumerate()
-        .filter(|(_, d)| defaults.contains(&d.target))
+        .filter(|(_, t)| t.is_some_and(|t| defaults.contains(&t)))
         .map(|(i, _)| i)
         .collect();
-    let picked = match sys.select("configure which?", &labels, &chosen) {
+    let picked = match sys.select("set up which?", &labels, &chosen) {
         Ok(picked) => picked,
-        Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(None),
-        Err(e) if crate::sys::is_escape(&e) => Vec::new(),
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(Picked::Interrupted),
+        Err(e) if crate::sys::is_escape(&e) => return Ok(Picked::Escaped),
         Err(e) => {
             return Err(anyhow!(
                 "could not read your choice ({e}); pass --only LIST to choose without a prompt"
             ));
         }
     };
-    let mut targets: Vec<Target> = picked.into_iter().map(|i| order[i].target).collect();
+    let mut targets: Vec<Target> = picked.into_iter().filter_map(|i| rows[i]).collect();
     targets.sort();
-    Ok(Some(targets))
+    Ok(Picked::These(targets))
 }
 
 fn report_detection(

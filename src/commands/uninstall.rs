@@ -64,16 +64,17 @@ pub fn run(
     };
     let (plan, notes) = common::reverse_plan(sys, &ctx, &targets, reach);
 
-    render::preview_with(&plan, out, args.writing.show_secrets, true)?;
     let kept: Vec<String> = plan
         .targets
         .iter()
         .flat_map(|t| t.notes().map(|(file, n)| format!("{file}: {n}")))
         .chain(notes)
         .collect();
-    for note in &kept {
-        writeln!(out, "note: {note}")?;
-    }
+    let asks = sys.interactive()
+        && !(args.writing.yes || args.writing.dry_run)
+        && plan.has_changes()
+        && !plan.has_errors();
+    common::preview(sys, out, &plan, &args.writing, true, asks, &kept)?;
     if plan.has_errors() {
         common::report_errors(err, &plan, None)?;
         return Ok(Exit::Failed);

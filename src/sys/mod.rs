@@ -104,9 +104,21 @@ impl Prompter for TerminalPrompter {
         options: &[String],
         selected: &[usize],
     ) -> io::Result<Vec<usize>> {
+        // The answer is echoed by name only ("Cursor, zsh"), not with the evidence.
+        let names = |opts: &[inquire::list_option::ListOption<&String>]| {
+            opts.iter()
+                .filter(|o| !o.value.starts_with(SEPARATOR_MARK))
+                .map(|o| o.value.split(" — ").next().unwrap_or(o.value).to_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let answer = inquire::MultiSelect::new(question, options.to_vec())
             .with_default(selected)
-            .with_help_message("space to toggle, enter to confirm")
+            .with_help_message(
+                "↑↓ to move, space to select or clear, enter to confirm, esc to cancel",
+            )
+            .with_formatter(&names)
+            .with_page_size(16)
             .raw_prompt()
             .map_err(inquire_error)?;
         Ok(answer.into_iter().map(|o| o.index).collect())
@@ -132,6 +144,10 @@ impl Prompter for TerminalPrompter {
     }
 }
 
+/// A multi-select row that starts with this is a separator: choosing it means
+/// nothing and the echoed answer leaves it out.
+pub const SEPARATOR_MARK: &str = "──";
+
 pub struct Sys {
     env: BTreeMap<String, String>,
     pub os: Os,
@@ -140,6 +156,9 @@ pub struct Sys {
     pub stdout_tty: bool,
     /// Spinners go to stderr, and only when it is a terminal.
     pub stderr_tty: bool,
+    /// The terminal's height in rows when stdout is one (`None` on a pipe, a file,
+    /// or in a test context): longer previews go through the pager.
+    pub terminal_rows: Option<u16>,
     /// The Documents known folder on Windows (OneDrive may have moved it), where
     /// PowerShell keeps profiles; `None` elsewhere or when the OS would not say.
     pub documents: Option<PathBuf>,
@@ -165,6 +184,10 @@ impl Sys {
             stdin_tty: io::stdin().is_terminal(),
             stdout_tty: io::stdout().is_terminal(),
             stderr_tty: io::stderr().is_terminal(),
+            terminal_rows: io::stdout()
+                .is_terminal()
+                .then(|| crossterm::terminal::size().ok().map(|(_, rows)| rows))
+                .flatten(),
             documents: known_folder::documents(),
             user_env: real_user_env(),
             prompter: Box::new(TerminalPrompter),
@@ -184,6 +207,7 @@ impl Sys {
             stdin_tty: false,
             stdout_tty: false,
             stderr_tty: false,
+            terminal_rows: None,
             documents: None,
             user_env: Box::new(user_env::MemoryUserEnv::default()),
             prompter,
@@ -347,6 +371,93 @@ impl Sys {
         // Reap it whenever it ends; we never wait for the browser.
         std::thread::spawn(move || child.wait());
         Ok(())
+    }
+
+    /// Shows `text` (which may hold ANSI colours) through the person's pager and waits
+    /// until they quit it: `$PAGER` run by `sh -c` like git does (split at spaces on
+    /// Windows), else `less` with `LESS=FRX` unless `LESS` is set (quit when it fits
+    /// one screen, pass colours, leave the text on screen). Colours are stripped when
+    /// stdout would not show them (`NO_COLOR`, `TERM=dumb`). Ctrl-C belongs to the
+    /// pager while it runs, as with git; quitting early is not an error. `Err` when
+    /// there is no pager to run (`PAGER` empty or `cat`, or the program is missing):
+    /// the caller prints the text instead. The text reaches the pager on its stdin,
+    /// never in its arguments.
+    #[allow(clippy::disallowed_methods)] // the pager is a child like the others here
+    pub fn page(&self, text: &str) -> io::Result<()> {
+        let pager = self.var("PAGER").unwrap_or("less").trim().to_owned();
+        if pager.is_empty() || pager == "cat" {
+            return Err(io::Error::new(io::ErrorKind::NotFound, "no pager"));
+        }
+        let mut command = if self.os != Os::Windows
+            && let Some(sh) = self.which("sh")
+        {
+            let mut c = Command::new(sh);
+            c.arg("-c").arg(&pager);
+            c
+        } else {
+            let mut words = pager.split_whitespace();
+            let program = words.next().unwrap_or("less");
+            let program = self.which(program).ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("`{program}` is not on PATH"),
+                )
+            })?;
+            let mut c = Command::new(program);
+            c.args(words);
+            c
+        };
+        let mut env = self.env.clone();
+        env.entry("LESS".to_owned())
+            .or_insert_with(|| "FRX".to_owned());
+        env.entry("LV".to_owned())
+            .or_insert_with(|| "-c".to_owned());
+        // A preview writes nothing, and less's search history would be a file in
+        // the home directory.
+        env.entry("LESSHISTFILE".to_owned())
+            .or_insert_with(|| "-".to_owned());
+        // The text is UTF-8 (the masked key's `…`, box rules); without a locale less
+        // would show those bytes escaped.
+        if ["LC_ALL", "LC_CTYPE", "LANG", "LESSCHARSET"]
+            .iter()
+            .all(|v| self.var(v).is_none())
+        {
+            env.insert("LESSCHARSET".to_owned(), "utf-8".to_owned());
+        }
+        let text = match anstream::AutoStream::choice(&io::stdout()) {
+            anstream::ColorChoice::Never => anstream::adapter::strip_str(text).to_string(),
+            _ => text.to_owned(),
+        };
+        // While the pager runs, Ctrl-C is its business (less uses it to stop a
+        // search); a handler in place of the default keeps codeloop alive meanwhile.
+        let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let handler = signal_hook::flag::register(signal_hook::consts::SIGINT, interrupted).ok();
+        let result = (|| {
+            let mut child = command
+                .current_dir(&self.cwd)
+                .env_clear()
+                .envs(&env)
+                .stdin(Stdio::piped())
+                .spawn()?;
+            if let Some(mut stdin) = child.stdin.take() {
+                use std::io::Write as _;
+                match stdin.write_all(text.as_bytes()) {
+                    // The person quit before reading it all.
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+                    other => other?,
+                }
+            }
+            let status = child.wait()?;
+            // `sh -c` says 127 when it cannot find the pager: print the text instead.
+            if status.code() == Some(127) {
+                return Err(io::Error::new(io::ErrorKind::NotFound, "pager not found"));
+            }
+            Ok(())
+        })();
+        if let Some(id) = handler {
+            signal_hook::low_level::unregister(id);
+        }
+        result
     }
 
     /// Runs `program` with exactly the environment `env` (nothing inherited), no
