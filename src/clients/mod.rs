@@ -8,13 +8,20 @@
 //!
 //! Facts come from each client's own docs and source; each file names them.
 
+mod amp;
+mod augment;
 mod claude_code;
 mod claude_desktop;
+mod cline;
 mod codex;
 mod cursor;
 mod gemini;
+mod junie;
+mod kiro;
+mod roo;
 mod vscode;
 mod windsurf;
+mod zed;
 
 use std::path::PathBuf;
 
@@ -32,6 +39,13 @@ pub static ALL: &[&Client] = &[
     &vscode::CLIENT,
     &windsurf::CLIENT,
     &claude_desktop::CLIENT,
+    &zed::CLIENT,
+    &cline::CLIENT,
+    &roo::CLIENT,
+    &kiro::CLIENT,
+    &junie::CLIENT,
+    &amp::CLIENT,
+    &augment::CLIENT,
 ];
 
 /// One MCP client.
