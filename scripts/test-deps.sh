@@ -3,7 +3,9 @@
 # place takes about a second):
 #   - git, for the leak-guard and git-top-level tests;
 #   - node + npm, and the real MCP clients pinned in tests/clients/package.json
-#     (the Claude Code, Codex and Gemini CLIs), installed into tests/clients/node_modules;
+#     (the Claude Code, Codex, Gemini, Cline, Amp and Auggie CLIs), installed into
+#     tests/clients/node_modules (Cline and Amp as their Linux x64 binary packages;
+#     Amp's has no .bin entry: the tests start node_modules/@ampcode/cli-linux-x64/amp);
 #   - rustfmt and clippy, for scripts/test.sh;
 #   - zsh, fish and shellcheck, so the shell tests start the real shells;
 #   - the x86_64-pc-windows-gnu target, mingw-w64 and wine, for scripts/wine-e2e.sh;
@@ -88,7 +90,9 @@ done
 # The real clients: up to date when `npm ls` (offline, checks node_modules against
 # package.json) is satisfied and every CLI is there.
 clients=tests/clients
-client_bins=(claude codex gemini)
+client_bins=(claude codex gemini auggie)
+# Cline (and Amp) come as Linux x64 binary packages, optional elsewhere.
+if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ]; then client_bins+=(cline); fi
 clients_present() {
     local bin
     for bin in "${client_bins[@]}"; do

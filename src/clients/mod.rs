@@ -8,14 +8,21 @@
 //!
 //! Facts come from each client's own docs and source; each file names them.
 
+mod amp;
+mod augment;
 mod claude_code;
 mod claude_desktop;
+mod cline;
 mod codex;
 mod cursor;
 mod gemini;
 mod goose;
+mod junie;
+mod kiro;
+mod roo;
 mod vscode;
 mod windsurf;
+mod zed;
 
 use std::path::PathBuf;
 
@@ -34,6 +41,13 @@ pub static ALL: &[&Client] = &[
     &windsurf::CLIENT,
     &claude_desktop::CLIENT,
     &goose::CLIENT,
+    &zed::CLIENT,
+    &cline::CLIENT,
+    &roo::CLIENT,
+    &kiro::CLIENT,
+    &junie::CLIENT,
+    &amp::CLIENT,
+    &augment::CLIENT,
 ];
 
 /// One MCP client.
