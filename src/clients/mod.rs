@@ -78,6 +78,11 @@ pub enum ProjectFile {
     /// The first of these files that exists under the project root, else the first
     /// (`opencode.jsonc` or `opencode.json`); servers at [`Client::servers`].
     FirstOf(&'static [&'static str]),
+    /// The first of these files that exists under the project root, else the second
+    /// field (Copilot CLI: an existing `.mcp.json` hides `.github/mcp.json`, and a new
+    /// file goes to `.github/mcp.json`, which no other client reads); servers at
+    /// [`Client::servers`].
+    FirstOfElse(&'static [&'static str], &'static str),
     /// In the user file, under this path, where [`PROJECT_KEY`] stands for the
     /// project (Claude Code's local scope in `~/.claude.json`).
     InUserFile(&'static [&'static str]),
@@ -93,14 +98,27 @@ pub enum Syntax {
     Jsonc,
     /// Strict JSON: a file with comments, trailing commas or a BOM fails to load.
     Json,
+    /// JSON with comments (and a BOM), but a trailing comma fails to load: the reader
+    /// strips comments, then calls `JSON.parse` (Qwen Code).
+    JsonWithComments,
     Toml,
 }
 
 impl Syntax {
     pub fn format(self) -> Format {
         match self {
-            Syntax::Jsonc | Syntax::Json => Format::Json,
+            Syntax::Jsonc | Syntax::Json | Syntax::JsonWithComments => Format::Json,
             Syntax::Toml => Format::Toml,
+        }
+    }
+
+    /// What the client's JSON reader refuses of what JSONC allows.
+    pub fn reader(self) -> crate::edit::json::Reader {
+        use crate::edit::json::Reader;
+        match self {
+            Syntax::Json => Reader::Strict,
+            Syntax::JsonWithComments => Reader::NoTrailingCommas,
+            Syntax::Jsonc | Syntax::Toml => Reader::Jsonc,
         }
     }
 }
@@ -274,6 +292,13 @@ impl Client {
                     .collect();
                 all.iter().find(|p| p.is_file()).or(all.first()).cloned()
             }
+            ProjectFile::FirstOfElse(candidates, new) => Some(
+                candidates
+                    .iter()
+                    .map(|rel| crate::dirs::join(root, rel))
+                    .find(|p| p.is_file())
+                    .unwrap_or_else(|| crate::dirs::join(root, new)),
+            ),
             ProjectFile::InUserFile(_) => None,
         }
     }
