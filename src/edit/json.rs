@@ -138,9 +138,13 @@ pub fn get_for(current: &str, path: &[&str], reader: Reader) -> Result<Option<Va
     let doc = parse(current, path)?;
     let refused = match reader {
         Reader::Jsonc => None,
-        Reader::NoTrailingCommas => doc
-            .trailing_comma
-            .map(|at| (at, "a trailing comma", "JSON with comments but no trailing commas")),
+        Reader::NoTrailingCommas => doc.trailing_comma.map(|at| {
+            (
+                at,
+                "a trailing comma",
+                "JSON with comments but no trailing commas",
+            )
+        }),
         Reader::Strict => doc.lenient.map(|(at, what)| (at, what, "strict JSON")),
     };
     if let Some((at, what, reads)) = refused {
