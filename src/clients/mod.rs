@@ -11,8 +11,12 @@
 mod claude_code;
 mod claude_desktop;
 mod codex;
+mod copilot;
 mod cursor;
 mod gemini;
+mod kilo;
+mod opencode;
+mod qwen;
 mod vscode;
 mod windsurf;
 
@@ -32,6 +36,10 @@ pub static ALL: &[&Client] = &[
     &vscode::CLIENT,
     &windsurf::CLIENT,
     &claude_desktop::CLIENT,
+    &copilot::CLIENT,
+    &opencode::CLIENT,
+    &qwen::CLIENT,
+    &kilo::CLIENT,
 ];
 
 /// One MCP client.
