@@ -1,5 +1,5 @@
-//! The CLI clients of issue 17 — GitHub Copilot CLI, opencode, Qwen Code and Kilo Code
-//! CLI. For each client and scope: `init` writes exactly the client's entry shape, a
+//! The CLI clients of issue 17 — GitHub Copilot CLI, opencode, Qwen Code, Kilo Code
+//! CLI and (file level only) Crush. For each client and scope: `init` writes exactly the client's entry shape, a
 //! second run writes nothing (bytes and mtimes), `uninstall` with the same targets gives
 //! back the original bytes (or deletes the file `init` created); the merge rules once per
 //! new entry shape; the readers' quirks; detection. And the proof: each client's own CLI
@@ -711,7 +711,60 @@ fn kilo_project_file_refers_to_the_variable_when_a_shell_gets_the_key() {
 }
 
 // ---------------------------------------------------------------------------------
-// All four
+// Crush (file level only: its npm package downloads the binary at install)
+
+fn crush_entry(key_value: &str) -> Value {
+    json!({
+        "type": "stdio",
+        "command": "npx",
+        "args": ["-y", "codeloop-mcp-server"],
+        "env": {"CODELOOP_API_KEY": key_value}
+    })
+}
+
+#[test]
+fn crush_strict_user_json_stays_strict_and_comes_back() {
+    let s = Sandbox::new();
+    let file = s.home_path(".config/crush/crush.json");
+    let original = fixture("crush/crush-json-strict-providers-and-lsp.json");
+    write(&file, &original);
+    let args = ["init", "--yes", "--global", "--only", "crush"];
+
+    let after = init_twice(&s, &args, &file);
+    assert_pure_insertion(&original, &after);
+    serde_json::from_str::<Value>(&after).expect("Crush reads strict JSON");
+    assert_eq!(entry_in(&file, "mcp"), crush_entry(KEY));
+    assert_uninstall_restores(&s, &args, &file, Some(&original));
+}
+
+#[test]
+fn crush_project_file_is_dot_crush_json_and_refers_to_the_variable() {
+    let s = Sandbox::new();
+    let file = s.project_path(".crush.json");
+    let args = ["init", "--yes", "--only", "crush,bash"];
+
+    let after = init_twice(&s, &args, &file);
+    serde_json::from_str::<Value>(&after).expect("Crush reads strict JSON");
+    assert_eq!(entry_in(&file, "mcp"), crush_entry("${CODELOOP_API_KEY}"));
+    assert_uninstall_restores(&s, &args, &file, None);
+}
+
+#[test]
+fn crush_is_never_handed_a_comment() {
+    let s = Sandbox::new();
+    let file = s.project_path("crush.json");
+    let commented = "{\n  // mine\n  \"mcp\": {}\n}\n";
+    write(&file, commented);
+    let out = s.run(&["init", "--yes", "--only", "crush"]);
+    out.assert_code(1);
+    out.stderr_has(
+        "crush.json:2:3: a comment, which this client cannot read (it reads strict JSON)",
+    );
+    assert_eq!(read(&file), commented);
+}
+
+// ---------------------------------------------------------------------------------
+// All of them
 
 #[test]
 fn detects_the_cli_clients_by_their_commands_and_config_dirs() {
@@ -721,11 +774,13 @@ fn detects_the_cli_clients_by_their_commands_and_config_dirs() {
     }
     std::fs::create_dir_all(s.home_path(".qwen")).unwrap();
     std::fs::create_dir_all(s.home_path(".config/kilo")).unwrap();
+    write(&s.project_path(".crush.json"), "{}\n");
     let out = s.run(&["init", "--dry-run"]);
     out.assert_code(0);
     for (label, evidence) in [
         ("GitHub Copilot CLI", "`copilot` is on PATH"),
         ("opencode", "`opencode` is on PATH"),
+        ("Crush", ".crush.json exists"),
         ("Qwen Code", "~/.qwen/ exists"),
         ("Kilo Code CLI", "~/.config/kilo/ exists"),
     ] {
@@ -742,7 +797,7 @@ fn detects_the_cli_clients_by_their_commands_and_config_dirs() {
 fn every_cli_client_is_a_target_name() {
     let out = Sandbox::new().run(&["init", "--only", "nope"]);
     out.assert_code(2);
-    for id in ["copilot", "opencode", "qwen", "kilo"] {
+    for id in ["copilot", "opencode", "qwen", "kilo", "crush"] {
         out.stderr_has(id);
     }
 }

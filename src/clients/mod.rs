@@ -12,6 +12,7 @@ mod claude_code;
 mod claude_desktop;
 mod codex;
 mod copilot;
+mod crush;
 mod cursor;
 mod gemini;
 mod kilo;
@@ -40,6 +41,7 @@ pub static ALL: &[&Client] = &[
     &opencode::CLIENT,
     &qwen::CLIENT,
     &kilo::CLIENT,
+    &crush::CLIENT,
 ];
 
 /// One MCP client.
