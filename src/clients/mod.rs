@@ -90,8 +90,8 @@ pub enum ProjectFile {
     FirstOf(&'static [&'static str]),
     /// The first of these files that exists under the project root, else the second
     /// field (Copilot CLI: an existing `.mcp.json` hides `.github/mcp.json`, and a new
-    /// file goes to `.github/mcp.json`, which no other client reads); servers at
-    /// [`Client::servers`].
+    /// file goes to `.github/mcp.json`, which no other client reads; Kilo: an existing
+    /// `kilo.json`, else `.kilo/kilo.json`); servers at [`Client::servers`].
     FirstOfElse(&'static [&'static str], &'static str),
     /// In the user file, under this path, where [`PROJECT_KEY`] stands for the
     /// project (Claude Code's local scope in `~/.claude.json`).
