@@ -3,9 +3,10 @@
 # place takes about a second):
 #   - git, for the leak-guard and git-top-level tests;
 #   - node + npm, and the real MCP clients pinned in tests/clients/package.json
-#     (the Claude Code, Codex, Gemini, Cline, Amp and Auggie CLIs), installed into
-#     tests/clients/node_modules (Cline and Amp as their Linux x64 binary packages;
-#     Amp's has no .bin entry: the tests start node_modules/@ampcode/cli-linux-x64/amp);
+#     (the Claude Code, Codex, Gemini, Copilot, opencode, Qwen Code, Kilo, Cline, Amp and
+#     Auggie CLIs), installed into tests/clients/node_modules (Cline and Amp as their
+#     Linux x64 binary packages; Amp's has no .bin entry: the tests start
+#     node_modules/@ampcode/cli-linux-x64/amp);
 #   - rustfmt and clippy, for scripts/test.sh;
 #   - zsh, fish and shellcheck, so the shell tests start the real shells;
 #   - the x86_64-pc-windows-gnu target, mingw-w64 and wine, for scripts/wine-e2e.sh;
@@ -90,7 +91,7 @@ done
 # The real clients: up to date when `npm ls` (offline, checks node_modules against
 # package.json) is satisfied and every CLI is there.
 clients=tests/clients
-client_bins=(claude codex gemini auggie)
+client_bins=(claude codex gemini copilot opencode qwen kilo auggie)
 # Cline (and Amp) come as Linux x64 binary packages, optional elsewhere.
 if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ]; then client_bins+=(cline); fi
 clients_present() {
@@ -102,12 +103,31 @@ clients_present() {
 if (cd "$clients" && npm ls --depth=0 >/dev/null 2>&1) && clients_present; then
     :
 else
+    # The opencode and Kilo packages run their CLI once after installing, which makes
+    # state under HOME and TMPDIR: they get a throwaway pair, while npm keeps the
+    # user's own config (registry, auth) and cache.
+    npm_userconfig=${npm_config_userconfig:-$HOME/.npmrc}
+    npm_cache=${npm_config_cache:-$HOME/.npm}
+    npm_home=$(mktemp -d)
+    trap 'rm -rf "$npm_home"' EXIT
+    npm_sandboxed() {
+        (cd "$clients" && HOME="$npm_home" TMPDIR="$npm_home" \
+            npm_config_userconfig="$npm_userconfig" npm_config_cache="$npm_cache" \
+            npm "$@" --no-audit --no-fund)
+    }
     if [ -f "$clients/package-lock.json" ]; then
         say "npm ci in $clients"
-        (cd "$clients" && npm ci --no-audit --no-fund)
+        # The registry reachable here lacks some platform packages of the pinned
+        # versions (optional dependencies: the lock file was written without them), and
+        # `npm ci` refuses a lock file that misses any; `npm install --no-save` installs
+        # the same locked versions, skips what cannot be had, and writes no lock file.
+        if ! npm_sandboxed ci; then
+            say "npm ci failed; npm install --no-save in $clients (the locked versions)"
+            npm_sandboxed install --no-save
+        fi
     else
         say "npm install in $clients"
-        (cd "$clients" && npm install --no-audit --no-fund)
+        npm_sandboxed install
     fi
     for bin in "${client_bins[@]}"; do
         [ -x "$clients/node_modules/.bin/$bin" ] || { say "the $bin CLI did not install"; exit 1; }

@@ -106,7 +106,7 @@ impl Paths {
             files.extend((c.user_files)(&self.dirs));
             match c.project {
                 Some(ProjectFile::Rel(rel)) => files.push(crate::dirs::join(&self.project, rel)),
-                Some(ProjectFile::FirstOf(all)) => {
+                Some(ProjectFile::FirstOf(all) | ProjectFile::FirstOfElse(all, _)) => {
                     files.extend(all.iter().map(|rel| crate::dirs::join(&self.project, rel)));
                 }
                 _ => {}

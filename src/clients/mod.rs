@@ -14,11 +14,16 @@ mod claude_code;
 mod claude_desktop;
 mod cline;
 mod codex;
+mod copilot;
+mod crush;
 mod cursor;
 mod gemini;
 mod goose;
 mod junie;
+mod kilo;
 mod kiro;
+mod opencode;
+mod qwen;
 mod roo;
 mod vscode;
 mod windsurf;
@@ -48,6 +53,11 @@ pub static ALL: &[&Client] = &[
     &junie::CLIENT,
     &amp::CLIENT,
     &augment::CLIENT,
+    &copilot::CLIENT,
+    &opencode::CLIENT,
+    &qwen::CLIENT,
+    &kilo::CLIENT,
+    &crush::CLIENT,
 ];
 
 /// One MCP client.
@@ -94,6 +104,11 @@ pub enum ProjectFile {
     /// The first of these files that exists under the project root, else the first
     /// (`opencode.jsonc` or `opencode.json`); servers at [`Client::servers`].
     FirstOf(&'static [&'static str]),
+    /// The first of these files that exists under the project root, else the second
+    /// field (Copilot CLI: an existing `.mcp.json` hides `.github/mcp.json`, and a new
+    /// file goes to `.github/mcp.json`, which no other client reads; Kilo: an existing
+    /// `kilo.json`, else `.kilo/kilo.json`); servers at [`Client::servers`].
+    FirstOfElse(&'static [&'static str], &'static str),
     /// In the user file, under this path, where [`PROJECT_KEY`] stands for the
     /// project (Claude Code's local scope in `~/.claude.json`).
     InUserFile(&'static [&'static str]),
@@ -109,6 +124,9 @@ pub enum Syntax {
     Jsonc,
     /// Strict JSON: a file with comments, trailing commas or a BOM fails to load.
     Json,
+    /// JSON with comments (and a BOM), but a trailing comma fails to load: the reader
+    /// strips comments, then calls `JSON.parse` (Qwen Code).
+    JsonWithComments,
     Toml,
     /// Block-style YAML (Goose).
     Yaml,
@@ -117,9 +135,19 @@ pub enum Syntax {
 impl Syntax {
     pub fn format(self) -> Format {
         match self {
-            Syntax::Jsonc | Syntax::Json => Format::Json,
+            Syntax::Jsonc | Syntax::Json | Syntax::JsonWithComments => Format::Json,
             Syntax::Toml => Format::Toml,
             Syntax::Yaml => Format::Yaml,
+        }
+    }
+
+    /// What the client's JSON reader refuses of what JSONC allows.
+    pub fn reader(self) -> crate::edit::json::Reader {
+        use crate::edit::json::Reader;
+        match self {
+            Syntax::Json => Reader::Strict,
+            Syntax::JsonWithComments => Reader::NoTrailingCommas,
+            Syntax::Jsonc | Syntax::Toml | Syntax::Yaml => Reader::Jsonc,
         }
     }
 }
@@ -295,6 +323,13 @@ impl Client {
                     .collect();
                 all.iter().find(|p| p.is_file()).or(all.first()).cloned()
             }
+            ProjectFile::FirstOfElse(candidates, new) => Some(
+                candidates
+                    .iter()
+                    .map(|rel| crate::dirs::join(root, rel))
+                    .find(|p| p.is_file())
+                    .unwrap_or_else(|| crate::dirs::join(root, new)),
+            ),
             ProjectFile::InUserFile(_) => None,
         }
     }

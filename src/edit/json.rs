@@ -25,12 +25,14 @@ pub enum JsonError {
         expected: &'static str,
     },
     #[error(
-        "{line}:{column}: {what}, which this client cannot read (it reads strict JSON); remove it and run again"
+        "{line}:{column}: {what}, which this client cannot read (it reads {reads}); remove it and run again"
     )]
     NotStrict {
         line: usize,
         column: usize,
         what: &'static str,
+        /// What the client's reader accepts (`strict JSON`).
+        reads: &'static str,
     },
     #[error("{line}:{column}: `{path}` appears more than once; remove the duplicate")]
     Duplicate {
@@ -117,13 +119,42 @@ pub fn get(current: &str, path: &[&str]) -> Result<Option<Value>, JsonError> {
     Ok(find_value(&doc, path)?.map(|span| doc.value(span)))
 }
 
-/// [`get`] for a file a strict JSON reader loads: a comment, a trailing comma or a
-/// byte order mark is an error naming where it is (found in the same pass).
-pub fn get_strict(current: &str, path: &[&str]) -> Result<Option<Value>, JsonError> {
+/// What a client's JSON reader refuses of what JSONC allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// Comments, trailing commas and a byte order mark are all fine.
+    Jsonc,
+    /// Comments and a byte order mark are fine, a trailing comma is not (a reader
+    /// that strips comments, then calls `JSON.parse`).
+    NoTrailingCommas,
+    /// Strict JSON: none of them.
+    Strict,
+}
+
+/// [`get`] for a file `reader` loads: what it refuses (for strict JSON a comment, a
+/// trailing comma or a byte order mark) is an error naming where it is, found in the
+/// same pass.
+pub fn get_for(current: &str, path: &[&str], reader: Reader) -> Result<Option<Value>, JsonError> {
     let doc = parse(current, path)?;
-    if let Some((at, what)) = doc.lenient {
+    let refused = match reader {
+        Reader::Jsonc => None,
+        Reader::NoTrailingCommas => doc.trailing_comma.map(|at| {
+            (
+                at,
+                "a trailing comma",
+                "JSON with comments but no trailing commas",
+            )
+        }),
+        Reader::Strict => doc.lenient.map(|(at, what)| (at, what, "strict JSON")),
+    };
+    if let Some((at, what, reads)) = refused {
         let (line, column) = jsonc::line_col(current, at);
-        return Err(JsonError::NotStrict { line, column, what });
+        return Err(JsonError::NotStrict {
+            line,
+            column,
+            what,
+            reads,
+        });
     }
     Ok(find_value(&doc, path)?.map(|span| doc.value(span)))
 }
@@ -794,6 +825,24 @@ mod tests {
     use serde_json::json;
 
     const PATH: &[&str] = &["mcpServers", "codeloop"];
+
+    #[test]
+    fn each_reader_refuses_what_it_cannot_load() {
+        let commented = "{\n  // mine\n  \"mcpServers\": {}\n}\n";
+        let trailing = "{\n  // mine\n  \"mcpServers\": {},\n}\n";
+        assert_eq!(get_for(trailing, PATH, Reader::Jsonc), Ok(None));
+        assert_eq!(get_for(commented, PATH, Reader::NoTrailingCommas), Ok(None));
+        let refused = get_for(trailing, PATH, Reader::NoTrailingCommas).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "3:19: a trailing comma, which this client cannot read (it reads JSON with comments but no trailing commas); remove it and run again"
+        );
+        let strict = get_for(commented, PATH, Reader::Strict).unwrap_err();
+        assert!(
+            strict.to_string().starts_with("2:3: a comment,"),
+            "{strict}"
+        );
+    }
 
     fn entry() -> Value {
         json!({"command": "npx", "args": ["-y", "codeloop-mcp-server"], "env": {"CODELOOP_API_KEY": "cl_live_NEWKEY000"}})

@@ -72,6 +72,9 @@ pub struct Doc<'a> {
     /// The first thing strict JSON would refuse: its offset and what it is (`a
     /// comment`, `a trailing comma`, `a byte order mark`).
     pub lenient: Option<(usize, &'static str)>,
+    /// The offset of the first trailing comma, which a reader that strips comments
+    /// before `JSON.parse` still refuses.
+    pub trailing_comma: Option<usize>,
     /// Containers whose members the validating pass already collected.
     cache: Vec<Container>,
 }
@@ -93,6 +96,7 @@ pub fn parse_along<'a>(text: &'a str, path: &[&str]) -> Result<Doc<'a>, SyntaxEr
             text,
             root: None,
             lenient: s.lenient,
+            trailing_comma: s.trailing_comma,
             cache: Vec::new(),
         });
     }
@@ -114,6 +118,7 @@ pub fn parse_along<'a>(text: &'a str, path: &[&str]) -> Result<Doc<'a>, SyntaxEr
         text,
         root: Some(root),
         lenient: s.lenient,
+        trailing_comma: s.trailing_comma,
         cache: s.found,
     })
 }
@@ -186,6 +191,8 @@ struct Scanner<'a> {
     found: Vec<Container>,
     /// The first comment or trailing comma (see [`Doc::lenient`]).
     lenient: Option<(usize, &'static str)>,
+    /// The first trailing comma (see [`Doc::trailing_comma`]).
+    trailing_comma: Option<usize>,
 }
 
 impl<'a> Scanner<'a> {
@@ -196,6 +203,7 @@ impl<'a> Scanner<'a> {
             pos,
             found: Vec::new(),
             lenient: None,
+            trailing_comma: None,
         }
     }
 
@@ -297,6 +305,7 @@ impl<'a> Scanner<'a> {
                 Some(c) if c == close_byte => {
                     if let Some(comma) = last_comma {
                         self.lenient.get_or_insert((comma, "a trailing comma"));
+                        self.trailing_comma.get_or_insert(comma);
                     }
                     let close = self.pos;
                     self.pos += 1;
@@ -592,6 +601,10 @@ mod tests {
             Some((11, "a trailing comma"))
         );
         assert_eq!(first("\u{feff}{}"), Some((0, "a byte order mark")));
+        // The first trailing comma is noted even after a comment.
+        let comma = |t: &str| parse(t).unwrap().trailing_comma;
+        assert_eq!(comma("{\"a\": 1 // x\n}"), None);
+        assert_eq!(comma("// x\n{\"a\": [1,], \"b\": {\"c\": 1,}}"), Some(13));
     }
 
     #[test]

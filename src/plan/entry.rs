@@ -29,8 +29,9 @@ pub struct EntrySpec {
     /// The other way of holding it, removed when codeloop wrote it (a committed file
     /// switching between the key and the reference).
     pub other: Option<KeyHolder>,
-    /// The client reads strict JSON: a file it could not load is refused, not edited.
-    pub strict: bool,
+    /// What the client's JSON reader refuses (strict JSON: comments, trailing commas,
+    /// a BOM): a file it could not load is refused, not edited.
+    pub reader: json::Reader,
 }
 
 /// How an entry holds the key, relative to the entry.
@@ -297,9 +298,9 @@ pub fn merge(
         _ => (None, 0, &[][..], None, Vec::new()),
     };
     let entry = match current {
-        Some(t) if spec.strict && spec.format == Format::Json => {
+        Some(t) if spec.reader != json::Reader::Jsonc && spec.format == Format::Json => {
             let path: Vec<&str> = spec.path.iter().map(String::as_str).collect();
-            json::get_strict(t, &path)?
+            json::get_for(t, &path, spec.reader)?
         }
         Some(t) => get(spec.format, t, &spec.path)?,
         None => None,
@@ -585,7 +586,7 @@ mod tests {
                 secret: true,
             },
             other: None,
-            strict: false,
+            reader: json::Reader::Jsonc,
         }
     }
 

@@ -904,7 +904,7 @@ fn client_files(
 ) -> Vec<FileSpec> {
     let project_scope = client.project.filter(|_| !opts.global);
     let (files, servers, committed): (Vec<PathBuf>, Vec<String>, bool) = match project_scope {
-        Some(ProjectFile::Rel(_) | ProjectFile::FirstOf(_)) => (
+        Some(ProjectFile::Rel(_) | ProjectFile::FirstOf(_) | ProjectFile::FirstOfElse(..)) => (
             client.project_file(&paths.project).into_iter().collect(),
             strings(client.servers),
             true,
@@ -988,7 +988,7 @@ fn client_files(
         fresh,
         key: holder,
         other,
-        strict: client.syntax == crate::clients::Syntax::Json,
+        reader: client.syntax.reader(),
     };
     let mut out: Vec<FileSpec> = files
         .into_iter()
