@@ -118,7 +118,11 @@ impl Prompter for TerminalPrompter {
                 "↑↓ to move, space to select or clear, enter to confirm, esc to cancel",
             )
             .with_formatter(&names)
-            .with_page_size(16)
+            // As many rows as the terminal has room for, so every target is in view.
+            .with_page_size(
+                crossterm::terminal::size()
+                    .map_or(16, |(_, rows)| usize::from(rows).saturating_sub(6).max(7)),
+            )
             .raw_prompt()
             .map_err(inquire_error)?;
         Ok(answer.into_iter().map(|o| o.index).collect())
