@@ -3,11 +3,10 @@
 //! final newlines, keys that are already there) and generated rc files (CRLF, no final
 //! newline, an existing or stale block), every edit is idempotent, holds exactly one
 //! codeloop entry, and its reverse gives back the input byte for byte
-//! (`reverse(apply(x)) == x`). The checks themselves live in `tests/common/checks.rs`,
+//! (`reverse(apply(x)) == x`). The checks themselves live in `tests/it/checks.rs`,
 //! shared with the fuzz targets in `fuzz/`; the fuzz corpus seeds run here too.
 
-#[path = "common/checks.rs"]
-mod checks;
+use crate::checks;
 
 use proptest::prelude::*;
 

@@ -3,11 +3,9 @@
 //! directories that existed before, a second project, a tracked key file. Each test
 //! is one kind of history, named by what it proves (the numbered cases).
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::harness::*;
 use serde_json::json;
 
 /// Every file under `root` (but `~/.codeloop` and `.git`) that holds a full key.
@@ -572,22 +570,15 @@ impl codeloop::sys::Prompter for PastesThenDeclines {
 
 #[test]
 fn a_key_pasted_and_saved_before_no_is_said_to_be_saved_with_no_config_changed() {
-    use clap::Parser;
     let s = Sandbox::without_key();
-    let env = s.run_env();
-    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let mut sys = codeloop::sys::Sys::fake(
-        codeloop::sys::Os::Linux,
-        s.project.clone(),
-        &vars,
+    let run = s.run_in_process(
+        &["init", "--only", "cursor"],
+        &[],
         Box::new(PastesThenDeclines),
+        true,
     );
-    sys.stdin_tty = true;
-    let cli = codeloop::cli::Cli::parse_from(["codeloop", "init", "--only", "cursor"]);
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = codeloop::run_code(cli, &mut sys, &mut out, &mut err);
-    let out = String::from_utf8_lossy(&out);
-    assert_eq!(code, 0, "{out}");
+    run.assert_code(0);
+    let out = run.stdout;
     assert!(
         out.contains(
             "your key was saved to ~/.codeloop/config.json, but no configuration file was changed"

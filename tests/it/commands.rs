@@ -1,47 +1,8 @@
 //! `uninstall`, `init --check`, `init --json`, `doctor` and `completions`, end to end
-//! on sandboxed homes (see tests/common).
+//! on sandboxed homes (see tests/it/harness).
 
-mod common;
-
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-
-use common::*;
+use crate::harness::*;
 use serde_json::Value;
-
-/// Paths, bytes and modes under the sandbox (not mtimes: uninstall rewrites files).
-fn contents(s: &Sandbox) -> BTreeMap<PathBuf, String> {
-    s.snapshot()
-        .into_iter()
-        .map(|(path, entry)| {
-            let shown = match entry {
-                Entry::File { bytes, mode, .. } => format!("file {mode:o} {bytes:?}"),
-                Entry::Dir { mode } => format!("dir {mode:o}"),
-                Entry::Symlink { target } => format!("link {}", target.display()),
-            };
-            (path, shown)
-        })
-        .collect()
-}
-
-fn assert_same(before: &BTreeMap<PathBuf, String>, after: &BTreeMap<PathBuf, String>) {
-    let mut problems = Vec::new();
-    for (path, was) in before {
-        match after.get(path) {
-            None => problems.push(format!("missing: {}", path.display())),
-            Some(now) if now != was => problems.push(format!("differs: {}", path.display())),
-            _ => {}
-        }
-    }
-    for path in after.keys().filter(|p| !before.contains_key(*p)) {
-        problems.push(format!("left behind: {}", path.display()));
-    }
-    assert!(
-        problems.is_empty(),
-        "not restored:\n{}",
-        problems.join("\n")
-    );
-}
 
 /// A home and git project holding the quirkiest real-world files we know.
 fn quirky_sandbox(cursor_fixture: &str) -> Sandbox {
@@ -79,7 +40,7 @@ fn uninstall_after_init_restores_every_file_byte_for_byte() {
         s.init_ok("cursor,claude-code,bash,zsh,fish,powershell");
         let out = s.run(&["uninstall", "--yes"]);
         out.assert_code(0);
-        assert_same(&before, &contents(&s));
+        assert_restored(&before, &contents(&s));
         // And a second uninstall finds nothing.
         let again = s.run(&["uninstall", "--yes"]);
         again.assert_code(0);
@@ -93,7 +54,7 @@ fn uninstall_of_a_fresh_setup_deletes_what_init_created() {
     let before = contents(&s);
     s.init_ok("cursor,claude-code,zsh,bash,fish");
     s.run(&["uninstall", "--yes"]).assert_code(0);
-    assert_same(&before, &contents(&s));
+    assert_restored(&before, &contents(&s));
 }
 
 #[test]

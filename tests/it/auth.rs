@@ -1,22 +1,17 @@
 //! `codeloop auth` and the key resolution chain, end to end with the real binary: a
-//! stand-in CodeLoop service on loopback (`tests/fake`: the sign-in page, which sends
+//! stand-in CodeLoop service on loopback (`tests/it/fake.rs`: the sign-in page, which sends
 //! the "browser" back to codeloop's callback with a one-time code, the PKCE code
 //! exchange, and `/api/cli/login`), and `BROWSER` set to a bash script that follows
 //! the page (over `/dev/tcp`), then replays the callback.
 
-mod common;
-mod fake;
-
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{
-    KEY, KEY_MASKED, KEY2, Output, Sandbox, assert_no_full_key, mode, read, read_jsonc, set_mode,
-    write,
+use crate::fake::{Answer, Fake, Page, Service, browser, closed_port, replay_result};
+use crate::harness::{
+    KEY, KEY_MASKED, KEY2, Output, Sandbox, mode, read, read_jsonc, set_mode, write,
 };
-use fake::{Answer, Fake, Page, Service, browser, closed_port, replay_result};
 
 const PASSWORD: &str = "hunter2 SENTINEL-PASSWORD";
 const EMAIL: &str = "me@example.com";
@@ -33,34 +28,11 @@ fn granting(key: &str) -> Service {
 // ---------------------------------------------------------------------------------
 // The stand-in browser and running codeloop
 
-/// Runs codeloop in the sandbox with `extra` env and `stdin` piped in; checks that
-/// no full key and never the password reach stdout or stderr.
-#[allow(clippy::disallowed_methods)] // this test file's one place that spawns codeloop with stdin
+/// Runs codeloop in the sandbox with `extra` env and `stdin` piped in; beside the
+/// harness's own checks (no full key), never the password or a rejected value
+/// reaches stdout or stderr.
 fn run(s: &Sandbox, args: &[&str], extra: &[(&str, &str)], stdin: &str) -> Output {
-    use std::io::Write as _;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_codeloop"))
-        .args(args)
-        .current_dir(&s.cwd)
-        .env_clear()
-        .envs(s.run_env())
-        .envs(extra.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    let _ = pipe.write_all(stdin.as_bytes());
-    drop(pipe);
-    let output = child.wait_with_output().unwrap();
-    let out = Output {
-        code: output.status.code(),
-        signal: None,
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    assert_no_full_key(&out.stdout, "stdout");
-    assert_no_full_key(&out.stderr, "stderr");
+    let out = s.run_with(args, extra, stdin);
     assert!(
         !out.both().contains("SENTINEL"),
         "a password or rejected value was echoed\n{}",
@@ -137,7 +109,7 @@ fn browser_sign_in_exchanges_a_code_with_pkce_and_saves_the_key_privately() {
     assert!(read(&dir.join("location")).contains("&code=code-"));
     let body = exchange_body(&server);
     assert_eq!(
-        fake::s256(body["codeVerifier"].as_str().unwrap()),
+        crate::fake::s256(body["codeVerifier"].as_str().unwrap()),
         page.param("code_challenge").unwrap()
     );
     assert_eq!(body["grantType"], "authorization_code");
@@ -720,44 +692,15 @@ fn run_at_terminal(
     way: &'static str,
     paste: &'static str,
 ) -> (u8, String, Vec<String>) {
-    use clap::Parser;
     let asked = Arc::new(Mutex::new(Vec::new()));
     let person = Person {
         way,
         paste,
         asked: asked.clone(),
     };
-    let mut env = s.run_env();
-    env.extend(
-        extra
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-    );
-    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let mut sys = codeloop::sys::Sys::fake(
-        codeloop::sys::Os::Linux,
-        s.cwd.clone(),
-        &vars,
-        Box::new(person),
-    );
-    sys.stdin_tty = true;
-    let cli =
-        codeloop::cli::Cli::parse_from(std::iter::once("codeloop").chain(args.iter().copied()));
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = codeloop::run(cli, &mut sys, &mut out, &mut err);
-    let both = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out),
-        String::from_utf8_lossy(&err)
-    );
-    assert_no_full_key(&both, "output");
-    let code = if code == std::process::ExitCode::SUCCESS {
-        0
-    } else {
-        1
-    };
+    let out = s.run_in_process(args, extra, Box::new(person), true);
     let asked = asked.lock().unwrap().clone();
-    (code, both, asked)
+    (out.code.unwrap() as u8, out.both(), asked)
 }
 
 #[test]

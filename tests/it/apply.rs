@@ -1,95 +1,65 @@
 //! `apply` against real files: re-planning when another program wrote the file after
 //! the preview, modes, owners, read-only files and symlinks.
+//!
+//! The one module that builds codeloop's internal `Plan` and calls `apply::apply`
+//! directly — a change between preview and write cannot be timed from outside the
+//! process. When the planner's types move (the client registry), only the three
+//! helpers below change.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use codeloop::apply::{self, Outcome, RecordNotes};
 use codeloop::paths::Paths;
 use codeloop::plan::{self, Options, Plan, Project};
 use codeloop::record::Record;
 use codeloop::sys::user_env::MemoryUserEnv;
-use codeloop::sys::{Os, Prompter, Sys};
+use codeloop::sys::{Os, Sys};
 use codeloop::target::Target;
+
+use crate::harness::{NoPrompt, Sandbox, mode, write};
 
 const KEY: &str = "cl_live_applytest01";
 
-struct NoPrompt;
-impl Prompter for NoPrompt {
-    fn confirm(&mut self, _: &str, _: bool) -> std::io::Result<bool> {
-        panic!("apply never prompts")
-    }
+/// The kept original of a file named `name`, under `~/.codeloop/backups`.
+fn backup_of(s: &Sandbox, name: &str) -> PathBuf {
+    let dir = s.home.join(".codeloop/backups");
+    fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(&format!("-{name}")))
+        .unwrap_or_else(|| panic!("no kept original of {name} in {}", dir.display()))
 }
 
-struct Sandbox {
-    _dir: tempfile::TempDir,
-    home: PathBuf,
-    project: PathBuf,
+fn paths(s: &Sandbox) -> Paths {
+    let sys = Sys::fake(
+        Os::Linux,
+        s.project.clone(),
+        &[("HOME", s.home.to_str().unwrap())],
+        Box::new(NoPrompt),
+    );
+    Paths::resolve(&sys, &s.home, &s.project)
 }
 
-impl Sandbox {
-    fn new() -> Sandbox {
-        let dir = tempfile::tempdir().unwrap();
-        let home = dir.path().join("home");
-        let project = dir.path().join("project");
-        fs::create_dir_all(&home).unwrap();
-        fs::create_dir_all(&project).unwrap();
-        Sandbox {
-            _dir: dir,
-            home,
-            project,
-        }
+/// The plan `init --only TARGET` would preview, with [`KEY`].
+fn plan_for(s: &Sandbox, target: Target) -> Plan {
+    let project = Project {
+        claude_key: s.project.to_string_lossy().into_owned(),
+        in_git: false,
+        git_top: None,
+    };
+    Plan {
+        targets: vec![plan::target(
+            &paths(s),
+            &project,
+            target,
+            KEY,
+            &Options::default(),
+            &Record::default(),
+        )],
+        ..Plan::default()
     }
-
-    /// The kept original of a file named `name`, under `~/.codeloop/backups`.
-    fn backup_of(&self, name: &str) -> PathBuf {
-        let dir = self.home.join(".codeloop/backups");
-        fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .find(|p| p.to_string_lossy().ends_with(&format!("-{name}")))
-            .unwrap_or_else(|| panic!("no kept original of {name} in {}", dir.display()))
-    }
-
-    fn paths(&self) -> Paths {
-        let sys = Sys::fake(
-            Os::Linux,
-            self.project.clone(),
-            &[("HOME", self.home.to_str().unwrap())],
-            Box::new(NoPrompt),
-        );
-        Paths::resolve(&sys, &self.home, &self.project)
-    }
-
-    fn plan(&self, target: Target) -> Plan {
-        let project = Project {
-            claude_key: self.project.to_string_lossy().into_owned(),
-            in_git: false,
-            git_top: None,
-        };
-        Plan {
-            targets: vec![plan::target(
-                &self.paths(),
-                &project,
-                target,
-                KEY,
-                &Options::default(),
-                &Record::default(),
-            )],
-            ..Plan::default()
-        }
-    }
-}
-
-#[allow(clippy::disallowed_methods)] // tests seed their sandbox directly
-fn write(path: &Path, text: &str) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-}
-
-fn mode(path: &Path) -> u32 {
-    fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 #[test]
@@ -97,7 +67,7 @@ fn a_file_changed_after_the_preview_is_planned_again_not_overwritten() {
     let sb = Sandbox::new();
     let claude_json = sb.home.join(".claude.json");
     write(&claude_json, "{\n  \"numStartups\": 1\n}\n");
-    let plan = sb.plan(Target::ClaudeCode);
+    let plan = plan_for(&sb, Target::ClaudeCode);
 
     // A running Claude Code session rewrites the file between preview and apply.
     write(
@@ -106,7 +76,7 @@ fn a_file_changed_after_the_preview_is_planned_again_not_overwritten() {
     );
     let written = apply::apply(
         &plan,
-        &sb.paths(),
+        &paths(&sb),
         &mut MemoryUserEnv::default(),
         &RecordNotes::default(),
     )
@@ -130,12 +100,12 @@ fn a_file_changed_after_the_preview_is_planned_again_not_overwritten() {
 fn a_change_someone_else_already_made_is_not_written_again() {
     let sb = Sandbox::new();
     let mcp = sb.project.join(".cursor/mcp.json");
-    let plan = sb.plan(Target::Cursor);
+    let plan = plan_for(&sb, Target::Cursor);
     let done = plan.targets[0].edits[0].after.clone().unwrap();
     write(&mcp, &done);
     let written = apply::apply(
         &plan,
-        &sb.paths(),
+        &paths(&sb),
         &mut MemoryUserEnv::default(),
         &RecordNotes::default(),
     )
@@ -148,11 +118,11 @@ fn a_file_that_became_invalid_after_the_preview_is_left_alone() {
     let sb = Sandbox::new();
     let mcp = sb.project.join(".cursor/mcp.json");
     write(&mcp, "{}\n");
-    let plan = sb.plan(Target::Cursor);
+    let plan = plan_for(&sb, Target::Cursor);
     write(&mcp, "{ half-written");
     let err = apply::apply(
         &plan,
-        &sb.paths(),
+        &paths(&sb),
         &mut MemoryUserEnv::default(),
         &RecordNotes::default(),
     )
@@ -168,10 +138,10 @@ fn a_file_that_became_invalid_after_the_preview_is_left_alone() {
 #[test]
 fn new_key_files_are_private_and_existing_files_keep_their_mode() {
     let sb = Sandbox::new();
-    let plan = sb.plan(Target::ClaudeCode);
+    let plan = plan_for(&sb, Target::ClaudeCode);
     apply::apply(
         &plan,
-        &sb.paths(),
+        &paths(&sb),
         &mut MemoryUserEnv::default(),
         &RecordNotes::default(),
     )
@@ -185,8 +155,8 @@ fn new_key_files_are_private_and_existing_files_keep_their_mode() {
     write(&mcp, "{}\n");
     fs::set_permissions(&mcp, fs::Permissions::from_mode(0o640)).unwrap();
     apply::apply(
-        &sb.plan(Target::Cursor),
-        &sb.paths(),
+        &plan_for(&sb, Target::Cursor),
+        &paths(&sb),
         &mut MemoryUserEnv::default(),
         &RecordNotes::default(),
     )
@@ -194,7 +164,7 @@ fn new_key_files_are_private_and_existing_files_keep_their_mode() {
     assert_eq!(mode(&mcp), 0o640);
     // The original is kept privately, outside the project (it may hold a key).
     assert!(!sb.project.join(".cursor/mcp.json.codeloop.bak").exists());
-    assert_eq!(mode(&sb.backup_of("mcp.json")), 0o600);
+    assert_eq!(mode(&backup_of(&sb, "mcp.json")), 0o600);
     assert_eq!(mode(&sb.home.join(".codeloop/backups")), 0o700);
 }
 
@@ -205,8 +175,8 @@ fn a_read_only_file_is_refused_and_untouched() {
     write(&mcp, "{}\n");
     fs::set_permissions(&mcp, fs::Permissions::from_mode(0o444)).unwrap();
     let err = apply::apply(
-        &sb.plan(Target::Cursor),
-        &sb.paths(),
+        &plan_for(&sb, Target::Cursor),
+        &paths(&sb),
         &mut MemoryUserEnv::default(),
         &RecordNotes::default(),
     )
@@ -225,8 +195,8 @@ fn a_symlinked_config_stays_a_link_and_its_target_is_updated() {
     std::os::unix::fs::symlink(&dotfiles, &link).unwrap();
 
     apply::apply(
-        &sb.plan(Target::Cursor),
-        &sb.paths(),
+        &plan_for(&sb, Target::Cursor),
+        &paths(&sb),
         &mut MemoryUserEnv::default(),
         &RecordNotes::default(),
     )
@@ -240,7 +210,7 @@ fn a_symlinked_config_stays_a_link_and_its_target_is_updated() {
     );
     assert!(fs::read_to_string(&dotfiles).unwrap().contains(KEY));
     assert_eq!(
-        fs::read_to_string(sb.backup_of("mcp.json")).unwrap(),
+        fs::read_to_string(backup_of(&sb, "mcp.json")).unwrap(),
         "{\n  \"mcpServers\": {}\n}\n"
     );
     // No temp files left beside either path.
@@ -259,16 +229,16 @@ fn the_original_is_kept_once_and_dropped_when_someone_else_changes_the_file() {
     let mcp = sb.project.join(".cursor/mcp.json");
     write(&mcp, "{\"first\": 1}\n");
     apply::apply(
-        &sb.plan(Target::Cursor),
-        &sb.paths(),
+        &plan_for(&sb, Target::Cursor),
+        &paths(&sb),
         &mut MemoryUserEnv::default(),
         &RecordNotes::default(),
     )
     .unwrap();
     write(&mcp, "{\"second\": 2}\n");
     apply::apply(
-        &sb.plan(Target::Cursor),
-        &sb.paths(),
+        &plan_for(&sb, Target::Cursor),
+        &paths(&sb),
         &mut MemoryUserEnv::default(),
         &RecordNotes::default(),
     )
@@ -288,15 +258,15 @@ fn the_original_is_kept_once_across_codeloop_writes() {
     write(&mcp, "{\"first\": 1}\n");
     for _ in 0..2 {
         apply::apply(
-            &sb.plan(Target::Cursor),
-            &sb.paths(),
+            &plan_for(&sb, Target::Cursor),
+            &paths(&sb),
             &mut MemoryUserEnv::default(),
             &RecordNotes::default(),
         )
         .unwrap();
     }
     assert_eq!(
-        fs::read_to_string(sb.backup_of("mcp.json")).unwrap(),
+        fs::read_to_string(backup_of(&sb, "mcp.json")).unwrap(),
         "{\"first\": 1}\n"
     );
 }

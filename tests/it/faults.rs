@@ -9,8 +9,6 @@
 //! `RLIMIT_FSIZE`, and the test says so. The read-only test uses a read-only bind
 //! mount as root (root ignores permission bits) and `chmod a-w` otherwise.
 
-mod common;
-
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -18,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use common::*;
+use crate::harness::*;
 use serde_json::Value;
 
 /// A `~/.claude.json` of about `kib` KiB: many projects with long histories.

@@ -1,18 +1,15 @@
-//! The rest of CodeLoop's CLI against a stand-in service on 127.0.0.1 (`tests/fake`):
+//! The rest of CodeLoop's CLI against a stand-in service on 127.0.0.1 (`tests/it/fake.rs`):
 //! `init --key`, `login`, `logout`, `signup`, `keys create|list|revoke`, and
 //! `doctor`'s checks (the service's verdict on the key in every outcome, the
 //! leaked-key scan, Node.js). Throughout: no full key in the output, in a child's
 //! argv, or in any URL that reached the stand-in.
 
-mod common;
-mod fake;
-
 use std::time::{Duration, Instant};
 
-use common::{
+use crate::fake::{Answer, Fake, SESSION, Service, browser, closed_port, replay_result};
+use crate::harness::{
     KEY, KEY_MASKED, KEY2, Output, Sandbox, mode, read, read_jsonc, set_mode, symlink, write,
 };
-use fake::{Answer, Fake, SESSION, Service, browser, closed_port, replay_result};
 use serde_json::{Value, json};
 
 /// The sandbox talks to `server`, calls itself `testbox`.
@@ -41,7 +38,7 @@ fn logged_in(s: &mut Sandbox, server: &Service) {
 
 fn no_secret_in(text: &str, what: &str) {
     assert!(
-        !text.contains("cl_live_") || common::mask(text) == text,
+        !text.contains("cl_live_") || crate::harness::mask(text) == text,
         "a key in {what}"
     );
     assert!(!text.contains(SESSION), "the session token in {what}");

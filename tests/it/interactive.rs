@@ -1,13 +1,11 @@
 //! The interactive path as a person sees it: `codeloop init` on a real terminal (tmux),
 //! driven with send-keys and read back with capture-pane.
 
-mod common;
-
 use std::path::Path;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::harness::*;
 
 struct Tmux {
     /// The server's socket lives outside the sandbox, which tests snapshot.
@@ -19,15 +17,7 @@ struct Tmux {
 impl Tmux {
     /// Starts `command` in a detached 120x40 tmux session with its own server.
     fn start(command: &str) -> Option<Tmux> {
-        let tmux = find_on_host_path("tmux");
-        let Some(tmux) = tmux else {
-            assert!(
-                !in_ci(),
-                "tmux is not installed; scripts/test-deps.sh installs it"
-            );
-            eprintln!("SKIPPED: tmux is not installed (run scripts/test-deps.sh)");
-            return None;
-        };
+        let tmux = require("tmux")?;
         let dir = tempfile::tempdir().unwrap();
         let t = Tmux {
             socket: dir.path().join("tmux.sock").to_string_lossy().into_owned(),

@@ -22,28 +22,16 @@
 //! Runs in-process (`codeloop::run`), so a case costs file writes, not process starts.
 //! `HISTORY_CASES` sets the number of cases (default 48).
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use clap::Parser;
-use codeloop::cli::Cli;
-use codeloop::sys::{Os, Prompter, Sys};
-use common::{KEY, KEY2, parse_jsonc, read, snapshot, write};
+use crate::harness::{KEY, KEY2, NoPrompt, parse_jsonc, read, run_in_process, snapshot, write};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
 
 /// A key the user wrote into their own Windsurf entry before codeloop.
 const USER_KEY: &str = "cl_live_USERownKEY4242";
-
-struct NoPrompt;
-impl Prompter for NoPrompt {
-    fn confirm(&mut self, _: &str, _: bool) -> std::io::Result<bool> {
-        unreachable!("runs pass --yes")
-    }
-}
 
 const TARGETS: &[&str] = &[
     "cursor",
@@ -275,28 +263,30 @@ impl World {
 
     /// Runs codeloop in-process in project `i`; the exit code and stdout.
     fn run(&self, project: usize, key: &str, args: &[&str]) -> (u8, String) {
-        let home = self.home.to_str().unwrap();
-        let config = self.home.join(".config");
+        let home = self.home.to_str().unwrap().to_owned();
+        let config = self.home.join(".config").to_str().unwrap().to_owned();
         let path = format!(
             "{}:/usr/local/bin:/usr/bin:/bin",
             self.root.join("bin").display()
         );
-        let vars = [
-            ("HOME", home),
-            ("USERPROFILE", home),
-            ("XDG_CONFIG_HOME", config.to_str().unwrap()),
+        let env: Vec<(String, String)> = [
+            ("HOME", home.as_str()),
+            ("USERPROFILE", home.as_str()),
+            ("XDG_CONFIG_HOME", config.as_str()),
             ("PATH", path.as_str()),
             ("CODELOOP_API_KEY", key),
-        ];
-        let mut sys = Sys::fake(Os::Linux, self.project(project), &vars, Box::new(NoPrompt));
-        let mut all = vec!["codeloop"];
-        all.extend_from_slice(args);
-        let cli = Cli::try_parse_from(all).expect("valid arguments");
-        let mut out = Vec::new();
-        let mut err = Vec::new();
-        let code = codeloop::run_code(cli, &mut sys, &mut out, &mut err);
-        let out = String::from_utf8_lossy(&out).into_owned() + &String::from_utf8_lossy(&err);
-        (code, out)
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        let out = run_in_process(
+            &self.project(project),
+            &env,
+            args,
+            Box::new(NoPrompt),
+            false,
+        );
+        (out.code.unwrap() as u8, out.stdout + &out.stderr)
     }
 }
 
@@ -491,20 +481,22 @@ fn check_after_full_uninstall(w: &World) -> Result<(), TestCaseError> {
     }
     for (rel, entry) in &snap {
         let full = w.root.join(rel);
-        if matches!(entry, common::Entry::Dir { .. })
+        if matches!(entry, crate::harness::Entry::Dir { .. })
             && !w.model.dirs.contains(&full)
             && !full.starts_with(w.home.join(".codeloop"))
         {
             // A directory holding a file of the user's is theirs now.
             let holds_user_file = snap.keys().any(|k| {
                 let f = w.root.join(k);
-                f.starts_with(&full) && f != full && !matches!(snap[k], common::Entry::Dir { .. })
+                f.starts_with(&full)
+                    && f != full
+                    && !matches!(snap[k], crate::harness::Entry::Dir { .. })
             });
             prop_assert!(holds_user_file, "{} left behind", full.display());
         }
     }
     for (rel, entry) in &snap {
-        if let common::Entry::File { bytes, .. } = entry {
+        if let crate::harness::Entry::File { bytes, .. } = entry {
             let full = w.root.join(rel);
             if full.starts_with(w.home.join(".codeloop")) {
                 continue;

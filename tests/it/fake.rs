@@ -1,5 +1,5 @@
-//! A stand-in CodeLoop service on 127.0.0.1, for `tests/auth.rs` and
-//! `tests/service.rs`: the sign-in page (which sends the "browser" back to codeloop's
+//! A stand-in CodeLoop service on 127.0.0.1, for `tests/it/auth.rs` and
+//! `tests/it/service.rs`: the sign-in page (which sends the "browser" back to codeloop's
 //! loopback listener with a one-time code, as RFC 8252 says), the code exchange (which
 //! checks the PKCE verifier against the challenge, RFC 7636 S256), the password
 //! sign-in, `/v1/keys` (create, list, revoke with a session) and
@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::common::{Sandbox, set_mode, write};
+use crate::harness::{Sandbox, set_mode, write};
 
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -113,12 +113,12 @@ impl Default for Fake {
     fn default() -> Fake {
         Fake {
             page: Page::Code,
-            grant_key: crate::common::KEY.to_owned(),
+            grant_key: crate::harness::KEY.to_owned(),
             token: Answer::Normal,
             login: Answer::Normal,
             validate: Answer::Normal,
             keys: Answer::Normal,
-            created_key: crate::common::KEY2.to_owned(),
+            created_key: crate::harness::KEY2.to_owned(),
             rows: Vec::new(),
         }
     }
@@ -196,7 +196,7 @@ impl Service {
                 !r.target.contains("cl_live_") && !r.target.contains(SESSION),
                 "a secret travelled in a URL: {} {}",
                 r.method,
-                crate::common::mask(&r.target)
+                crate::harness::mask(&r.target)
             );
         }
     }
@@ -485,7 +485,7 @@ pub fn replay_result(dir: &Path) -> String {
                 assert!(
                     !text.contains("cl_live_"),
                     "a key in the browser's {file}: {}",
-                    crate::common::mask(&text)
+                    crate::harness::mask(&text)
                 );
             }
             return text.trim().to_owned();

@@ -4,19 +4,10 @@
 //! global excludes file, index versions 2 to 4 — and check it defers to git where it
 //! should.
 
-mod common;
-
 use std::path::Path;
 
-use codeloop::sys::{Os, Prompter, Sys};
-use common::*;
-
-struct NoPrompt;
-impl Prompter for NoPrompt {
-    fn confirm(&mut self, _: &str, _: bool) -> std::io::Result<bool> {
-        unreachable!()
-    }
-}
+use crate::harness::*;
+use codeloop::sys::{Os, Sys};
 
 const CANDIDATES: &[&str] = &[
     ".cursor/mcp.json",

@@ -1,13 +1,11 @@
 //! `codeloop init` end to end: the built binary against a sandboxed home and project
-//! (see tests/common), one test per promised behaviour.
-
-mod common;
+//! (see tests/it/harness), one test per promised behaviour.
 
 use std::path::{Path, PathBuf};
 use std::thread::sleep;
 use std::time::Duration;
 
-use common::*;
+use crate::harness::*;
 use serde_json::{Value, json};
 
 fn cursor_mcp(s: &Sandbox) -> PathBuf {

@@ -1,5 +1,5 @@
 //! The planner properties, as plain functions over any input text. Shared by the
-//! property tests (`tests/properties.rs`, generated JSONC and rc files) and the fuzz
+//! property tests (`tests/it/properties.rs`, generated JSONC and rc files) and the fuzz
 //! targets (`fuzz/fuzz_targets/*.rs`, arbitrary bytes), so both check the same thing:
 //!
 //! - planning never panics (an error is fine: the file is then left alone);

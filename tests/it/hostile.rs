@@ -3,11 +3,9 @@
 //! lowercase error naming what is wrong, or works; never a half-written file, and
 //! never the rejected value echoed back.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::harness::*;
 
 /// Keys that fail the format check, each with a marker that must never be printed.
 fn hostile_keys() -> Vec<(&'static str, String)> {
@@ -108,8 +106,7 @@ fn a_project_path_with_spaces_quotes_and_unicode_works() {
 
 #[test]
 fn a_home_with_spaces_and_quotes_still_gets_the_key_in_a_real_shell() {
-    let Some(bash) = find_on_host_path("bash") else {
-        assert!(!in_ci(), "bash is missing");
+    let Some(bash) = require("bash") else {
         return;
     };
     let s = Sandbox::new();

@@ -1,12 +1,10 @@
 //! `init` for Codex, Gemini CLI, VS Code, Windsurf and Claude Desktop at the file level
-//! (the real Codex and Gemini CLIs read the results in tests/clients_real.rs): shapes,
+//! (the real Codex and Gemini CLIs read the results in tests/it/clients_real.rs): shapes,
 //! bytes kept, key or variable reference, git-ignore guard, refusals, detection.
-
-mod common;
 
 use std::path::Path;
 
-use common::*;
+use crate::harness::*;
 use serde_json::json;
 
 fn vscode_entry(key_value: &str) -> serde_json::Value {

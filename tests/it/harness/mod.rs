@@ -1,15 +1,28 @@
-//! Shared test harness: a sandboxed home + project + bin dir, a way to run the built
-//! `codeloop` binary (and git, and real clients) with a cleared environment, snapshots
-//! of every file for "nothing was written" checks, and a guard that no full API key
-//! ever reaches stdout/stderr.
+//! The one test context. [`Sandbox`] is a temp root holding a home, a project and a bin
+//! dir; it runs the built `codeloop` (or git, a real shell, a real client) there with a
+//! cleared environment — `HOME`, `USERPROFILE` and `XDG_CONFIG_HOME` point into it,
+//! `CODEX_HOME` and `ZDOTDIR` are unset, the service is a closed loopback port — and
+//! checks every run for a full API key in the output and every `--json` document
+//! against its schema (`schemas/`). Beside it:
+//!
+//! - [`require`]: the one way to need a real tool (bash, zsh, tmux, a client CLI…):
+//!   under `CI` a missing one fails the test, otherwise the test says loudly that it
+//!   skipped;
+//! - [`snap`]: insta settings whose filters make output stable across machines
+//!   (`[HOME]`, `[PROJECT]`, `[ROOT]`, `[KEY]`, `[KEY2]`, temp-file names, ports,
+//!   durations), a byte-exact rendering of files for snapshots, and the JSON-schema check;
+//! - [`clients`]: the real-client harness (Claude Code, Codex, Gemini CLI);
+//! - [`parse_jsonc`]: an independent JSONC parser (`jsonc-parser`) as the oracle for
+//!   "the edited file still parses";
+//! - file-tree snapshots for "nothing was written" checks ([`assert_unchanged`]).
 //!
 //! `clippy.toml` forbids `Command::new`, `fs::write` and `env::var*` outside annotated
-//! places; the helpers below are those places for the tests (each carries an
-//! `#[allow(clippy::disallowed_methods)]` with its reason), and the test files go
+//! places; the helpers here are those places for the tests (each carries an
+//! `#[allow(clippy::disallowed_methods)]` with its reason), and the test modules go
 //! through them.
 
-// Each test binary uses a different subset of these helpers.
-#![allow(dead_code)]
+pub mod clients;
+pub mod snap;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -158,6 +171,7 @@ impl Sandbox {
             assert_no_full_key(&out.stdout, "stdout");
             assert_no_full_key(&out.stderr, "stderr");
         }
+        snap::check_contract(args, &out);
         out
     }
 
@@ -188,7 +202,61 @@ impl Sandbox {
         );
         assert_no_full_key(&out.stdout, "stdout");
         assert_no_full_key(&out.stderr, "stderr");
+        snap::check_contract(args, &out);
         out
+    }
+
+    /// [`Sandbox::run_with_stdin`] with `extra` environment on top (for tests that
+    /// point one run at a stand-in service or browser).
+    pub fn run_with(&self, args: &[&str], extra: &[(&str, &str)], input: &str) -> Output {
+        let mut env = self.run_env();
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let out = run_program_with_stdin(
+            Path::new(env!("CARGO_BIN_EXE_codeloop")),
+            args,
+            &self.cwd,
+            &env,
+            input,
+        );
+        assert_no_full_key(&out.stdout, "stdout");
+        assert_no_full_key(&out.stderr, "stderr");
+        snap::check_contract(args, &out);
+        out
+    }
+
+    /// `codeloop ARGS` in-process (`codeloop::run_code`), in [`Sandbox::cwd`] with the
+    /// environment of [`Sandbox::run`] and `extra` on top, answering prompts with
+    /// `prompter`; `terminal` pretends stdin is one. For the interactive paths a pipe
+    /// cannot reach, and for histories where process starts would dominate.
+    pub fn run_in_process(
+        &self,
+        args: &[&str],
+        extra: &[(&str, &str)],
+        prompter: Box<dyn codeloop::sys::Prompter>,
+        terminal: bool,
+    ) -> Output {
+        let mut env = self.run_env();
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let out = run_in_process(&self.cwd, &env, args, prompter, terminal);
+        assert_no_full_key(&out.stdout, "stdout");
+        assert_no_full_key(&out.stderr, "stderr");
+        snap::check_contract(args, &out);
+        out
+    }
+
+    /// insta settings for this sandbox: its paths, the test keys, temp-file names,
+    /// ports and durations filtered (see [`snap::settings`]). Bind it for the
+    /// snapshots of a test: `let _s = s.insta().bind_to_scope();`.
+    pub fn insta(&self) -> insta::Settings {
+        snap::settings(self)
     }
 
     /// The environment [`Sandbox::run`] gives codeloop (sandbox dirs and the key).
@@ -273,11 +341,18 @@ impl Sandbox {
         let mut args: Vec<&str> = flags.to_vec();
         args.extend(["-c", script]);
         let home = self.home.to_str().unwrap().to_owned();
-        let env = vec![
+        let mut env = vec![
             ("HOME".to_owned(), home),
             ("PATH".to_owned(), SYSTEM_PATH.to_owned()),
             ("TERM".to_owned(), "dumb".to_owned()),
         ];
+        // Where the shells look for their files, when a test moved them.
+        env.extend(
+            self.env
+                .iter()
+                .filter(|(k, _)| k == "ZDOTDIR" || k == "XDG_CONFIG_HOME")
+                .cloned(),
+        );
         let program =
             find_on_host_path(shell).unwrap_or_else(|| panic!("{shell} is not installed"));
         let out = run_program(&program, &args, &self.home, &env);
@@ -362,6 +437,43 @@ impl Output {
     }
 }
 
+/// Runs codeloop in-process: `codeloop::run_code` on a `Sys` built from exactly `env`
+/// (nothing of the test runner's), in `cwd`. The one place the tests build codeloop's
+/// internal `Sys` and `Cli`.
+pub fn run_in_process(
+    cwd: &Path,
+    env: &[(String, String)],
+    args: &[&str],
+    prompter: Box<dyn codeloop::sys::Prompter>,
+    terminal: bool,
+) -> Output {
+    use clap::Parser as _;
+    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut sys =
+        codeloop::sys::Sys::fake(codeloop::sys::Os::Linux, cwd.to_path_buf(), &vars, prompter);
+    sys.stdin_tty = terminal;
+    let cli =
+        codeloop::cli::Cli::try_parse_from(std::iter::once("codeloop").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("invalid arguments {args:?}: {e}"));
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = codeloop::run_code(cli, &mut sys, &mut out, &mut err);
+    Output {
+        code: Some(i32::from(code)),
+        signal: None,
+        stdout: String::from_utf8_lossy(&out).into_owned(),
+        stderr: String::from_utf8_lossy(&err).into_owned(),
+    }
+}
+
+/// A prompter for in-process runs that must never prompt.
+pub struct NoPrompt;
+
+impl codeloop::sys::Prompter for NoPrompt {
+    fn confirm(&mut self, question: &str, _: bool) -> std::io::Result<bool> {
+        panic!("this run must not prompt, but asked {question:?}")
+    }
+}
+
 /// Like [`run_program`], with `input` on stdin.
 #[allow(clippy::disallowed_methods)] // the tests' one place that spawns children
 pub fn run_program_with_stdin(
@@ -426,8 +538,34 @@ pub fn find_on_host_path(name: &str) -> Option<PathBuf> {
 
 /// Whether the test runs in CI (a missing prerequisite then fails instead of skipping).
 #[allow(clippy::disallowed_methods)] // reads the test runner's environment
-pub fn in_ci() -> bool {
+fn in_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty())
+}
+
+/// A real tool a test needs: a program on the test runner's PATH (`"zsh"`), or a file
+/// in the repository (`"tests/clients/node_modules/.bin/codex"`). When it is missing,
+/// the test fails under `CI` and otherwise prints a loud `SKIPPED:` line; it returns
+/// `None` and the test returns early:
+///
+/// ```ignore
+/// let Some(zsh) = require("zsh") else { return };
+/// ```
+///
+/// `scripts/test-deps.sh` installs everything the suite requires.
+pub fn require(tool: &str) -> Option<PathBuf> {
+    let found = if tool.contains('/') {
+        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join(tool)).filter(|p| p.is_file())
+    } else {
+        find_on_host_path(tool)
+    };
+    if found.is_none() {
+        let what = format!("{tool} is not installed");
+        if in_ci() {
+            panic!("{what}; CI never skips: scripts/test-deps.sh installs it");
+        }
+        eprintln!("SKIPPED: {what} (run scripts/test-deps.sh to install it)");
+    }
+    found
 }
 
 // ---------------------------------------------------------------------------------
@@ -470,76 +608,30 @@ pub fn read_jsonc(path: &Path) -> serde_json::Value {
     parse_jsonc(&read(path))
 }
 
+/// JSONC as the clients read it — JSON plus comments, trailing commas and a BOM, and
+/// nothing looser — parsed by `jsonc-parser` (dprint's), an implementation independent
+/// of codeloop's own, so a bug in one is not hidden by the same bug in the other.
 pub fn parse_jsonc(text: &str) -> serde_json::Value {
-    let plain = strip_jsonc(text.strip_prefix('\u{feff}').unwrap_or(text));
-    serde_json::from_str(&plain)
-        .unwrap_or_else(|e| panic!("not valid JSONC ({e}):\n{}", mask(text)))
+    try_parse_jsonc(text).unwrap_or_else(|e| panic!("not valid JSONC ({e}):\n{}", mask(text)))
 }
 
-/// JSONC → JSON: drops comments and trailing commas, leaves strings alone.
-fn strip_jsonc(text: &str) -> String {
-    let b = text.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'"' => {
-                let start = i;
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-                out.extend_from_slice(&b[start..i.min(b.len())]);
-            }
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 2;
-            }
-            b',' => {
-                // Drop it when only whitespace/comments separate it from } or ].
-                if !matches!(next_token(b, i + 1), Some(b'}' | b']')) {
-                    out.push(b',');
-                }
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap()
-}
-
-/// The first byte after `i` that is not whitespace or inside a comment.
-fn next_token(b: &[u8], mut i: usize) -> Option<u8> {
-    loop {
-        match b.get(i)? {
-            c if c.is_ascii_whitespace() => i += 1,
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 2;
-            }
-            &c => return Some(c),
-        }
-    }
+/// [`parse_jsonc`], as a `Result`.
+pub fn try_parse_jsonc(text: &str) -> Result<serde_json::Value, String> {
+    let options = jsonc_parser::ParseOptions {
+        allow_comments: true,
+        allow_trailing_commas: true,
+        allow_loose_object_property_names: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    jsonc_parser::parse_to_serde_value::<serde_json::Value>(text, &options)
+        .map_err(|e| e.to_string())
 }
 
 /// 1-based `LINE:COL` of the first occurrence of `needle` in `text`.
@@ -685,6 +777,45 @@ pub fn assert_unchanged(before: &Snapshot, after: &Snapshot) {
         problems.is_empty(),
         "the sandbox changed:\n  {}",
         problems.join("\n  ")
+    );
+}
+
+/// Paths, bytes, modes and symlink targets under the sandbox — what "restored" means
+/// after an `uninstall` (not mtimes or inodes: uninstall rewrites the files it edits).
+pub type Contents = BTreeMap<PathBuf, String>;
+
+pub fn contents(s: &Sandbox) -> Contents {
+    s.snapshot()
+        .into_iter()
+        .map(|(path, entry)| {
+            let shown = match entry {
+                Entry::File { bytes, mode, .. } => format!("file {mode:o} {bytes:?}"),
+                Entry::Dir { mode } => format!("dir {mode:o}"),
+                Entry::Symlink { target } => format!("link {}", target.display()),
+            };
+            (path, shown)
+        })
+        .collect()
+}
+
+/// Asserts every path is back as it was (bytes, mode, link target) and nothing was
+/// left behind; the message lists paths only, never contents.
+pub fn assert_restored(before: &Contents, after: &Contents) {
+    let mut problems = Vec::new();
+    for (path, was) in before {
+        match after.get(path) {
+            None => problems.push(format!("missing: {}", path.display())),
+            Some(now) if now != was => problems.push(format!("differs: {}", path.display())),
+            _ => {}
+        }
+    }
+    for path in after.keys().filter(|p| !before.contains_key(*p)) {
+        problems.push(format!("left behind: {}", path.display()));
+    }
+    assert!(
+        problems.is_empty(),
+        "not restored:\n{}",
+        problems.join("\n")
     );
 }
 
