@@ -45,6 +45,9 @@ pub fn filters(s: &Sandbox) -> Vec<(String, String)> {
             r"\.codeloop-[A-Za-z0-9]{6}\.tmp".into(),
             ".codeloop-[RANDOM].tmp".into(),
         ),
+        // The tag of a kept original (`~/.codeloop/backups/1a2b3c4d-mcp.json`), a hash
+        // of the file's path.
+        (r"backups/[0-9a-f]{8}-".into(), "backups/[TAG]-".into()),
         (r"127\.0\.0\.1:[0-9]+".into(), "127.0.0.1:[PORT]".into()),
         (
             r#""elapsedMs": [0-9]+"#.into(),
