@@ -53,6 +53,8 @@ pub fn filters(s: &Sandbox) -> Vec<(String, String)> {
             r#""elapsedMs": [0-9]+"#.into(),
             r#""elapsedMs": "[ms]""#.into(),
         ),
+        // Durations in messages: doctor's "(12 scanned; 3 ms)".
+        (r"\b[0-9]+ ms\)".into(), "[N] ms)".into()),
         (r"\b20[0-9]{2}-[0-9]{2}-[0-9]{2}\b".into(), "[DATE]".into()),
     ]
 }
