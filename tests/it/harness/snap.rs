@@ -161,11 +161,11 @@ fn schema_of(args: &[&str]) -> Option<&'static str> {
     if !args.contains(&"--json") {
         return None;
     }
-    match args.first()? {
-        &"init" => Some("init"),
-        &"uninstall" => Some("uninstall"),
-        &"doctor" => Some("doctor"),
-        &"keys" if args.get(1) == Some(&"list") => Some("keys-list"),
+    match *args.first()? {
+        "init" => Some("init"),
+        "uninstall" => Some("uninstall"),
+        "doctor" => Some("doctor"),
+        "keys" if args.get(1) == Some(&"list") => Some("keys-list"),
         _ => None,
     }
 }
