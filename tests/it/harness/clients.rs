@@ -163,7 +163,10 @@ impl RealClient {
             "codex" => {
                 let server = codex_server(&out);
                 let transport = &server["transport"];
-                Some(if transport["env_vars"].is_array() {
+                let forwards = transport["env_vars"]
+                    .as_array()
+                    .is_some_and(|v| !v.is_empty());
+                Some(if forwards {
                     json!({ "env_vars": transport["env_vars"] })
                 } else {
                     transport["env"].clone()
