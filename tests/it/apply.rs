@@ -15,10 +15,10 @@ use codeloop::paths::Paths;
 use codeloop::plan::{self, Options, Plan, Project};
 use codeloop::record::Record;
 use codeloop::sys::user_env::MemoryUserEnv;
-use codeloop::sys::{Os, Sys};
+
 use codeloop::target::Target;
 
-use crate::harness::{NoPrompt, Sandbox, mode, write};
+use crate::harness::{Sandbox, mode, write};
 
 const KEY: &str = "cl_live_applytest01";
 
@@ -33,13 +33,7 @@ fn backup_of(s: &Sandbox, name: &str) -> PathBuf {
 }
 
 fn paths(s: &Sandbox) -> Paths {
-    let sys = Sys::fake(
-        Os::Linux,
-        s.project.clone(),
-        &[("HOME", s.home.to_str().unwrap())],
-        Box::new(NoPrompt),
-    );
-    Paths::resolve(&sys, &s.home, &s.project)
+    Paths::resolve(&s.sys(), &s.home, &s.project)
 }
 
 /// The plan `init --only TARGET` would preview, with [`KEY`].

@@ -7,7 +7,6 @@
 use std::path::Path;
 
 use crate::harness::*;
-use codeloop::sys::{Os, Sys};
 
 const CANDIDATES: &[&str] = &[
     ".cursor/mcp.json",
@@ -19,21 +18,6 @@ const CANDIDATES: &[&str] = &[
     ".codex/config.toml",
     "sub/dir/.cursor/mcp.json",
 ];
-
-fn sys(s: &Sandbox) -> Sys {
-    let home = s.home.to_str().unwrap().to_owned();
-    let xdg = s.home.join(".config").to_str().unwrap().to_owned();
-    Sys::fake(
-        Os::Linux,
-        s.project.clone(),
-        &[
-            ("HOME", &home),
-            ("XDG_CONFIG_HOME", &xdg),
-            ("PATH", SYSTEM_PATH),
-        ],
-        Box::new(NoPrompt),
-    )
-}
 
 /// What git says, for the same candidates (check-ignore exits 1 when it finds none).
 fn git_says(s: &Sandbox, files: &[String]) -> (Vec<String>, Vec<String>) {
@@ -68,7 +52,7 @@ fn assert_parity(s: &Sandbox, what: &str) {
         .filter(|c| s.project.join(c).is_file())
         .cloned()
         .collect();
-    let (ignored, tracked) = codeloop::git::answers(&sys(s), &s.project, &candidates, &files)
+    let (ignored, tracked) = codeloop::git::answers(&s.sys(), &s.project, &candidates, &files)
         .unwrap_or_else(|| panic!("{what}: expected an in-process answer"));
     let ours = (sorted(ignored), sorted(tracked));
     assert_eq!(ours, git_says(s, &files), "{what}");
@@ -190,23 +174,23 @@ fn defers_to_git_where_it_should() {
         &s.home.join(".gitconfig"),
         "[core]\n\texcludesFile = ~/.my-ignore\n",
     );
-    assert!(codeloop::git::answers(&sys(&s), &s.project, &candidates, &[]).is_none());
+    assert!(codeloop::git::answers(&s.sys(), &s.project, &candidates, &[]).is_none());
     // A config include.
     let s = repo();
     write(
         &s.project.join(".git/config"),
         "[include]\n\tpath = other\n",
     );
-    assert!(codeloop::git::answers(&sys(&s), &s.project, &candidates, &[]).is_none());
+    assert!(codeloop::git::answers(&s.sys(), &s.project, &candidates, &[]).is_none());
     // A worktree: `.git` is a file.
     let s = repo();
     std::fs::remove_dir_all(s.project.join(".git")).unwrap();
     write(&s.project.join(".git"), "gitdir: /elsewhere\n");
-    assert!(codeloop::git::answers(&sys(&s), &s.project, &candidates, &[]).is_none());
+    assert!(codeloop::git::answers(&s.sys(), &s.project, &candidates, &[]).is_none());
     // A split index.
     let s = repo();
     write(&s.project.join("a"), "x");
     s.git(&s.project, &["add", "a"]);
     s.git(&s.project, &["update-index", "--split-index"]);
-    assert!(codeloop::git::answers(&sys(&s), &s.project, &candidates, &[]).is_none());
+    assert!(codeloop::git::answers(&s.sys(), &s.project, &candidates, &[]).is_none());
 }

@@ -252,6 +252,20 @@ impl Sandbox {
         out
     }
 
+    /// codeloop's `Sys` for this sandbox — the environment of [`Sandbox::run`], in the
+    /// project, never prompting — for the few tests that call codeloop's internals
+    /// directly (`git_parity`, `apply`).
+    pub fn sys(&self) -> codeloop::sys::Sys {
+        let env = self.run_env();
+        let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        codeloop::sys::Sys::fake(
+            codeloop::sys::Os::Linux,
+            self.project.clone(),
+            &vars,
+            Box::new(NoPrompt),
+        )
+    }
+
     /// insta settings for this sandbox: its paths, the test keys, temp-file names,
     /// ports and durations filtered (see [`snap::settings`]). Bind it for the
     /// snapshots of a test: `let _s = s.insta().bind_to_scope();`.
