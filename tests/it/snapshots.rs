@@ -560,6 +560,59 @@ fn error_how_it_was_called() {
         2,
     );
     snap_refusal(&s, "error@keys-not-signed-in", &["keys", "list"], 1);
+    snap_refusal(
+        &s,
+        "error@windows-env-outside-windows",
+        &["init", "--yes", "--only", "windows-env"],
+        2,
+    );
+    snap_refusal(
+        &s,
+        "error@uninstall-all-with-global",
+        &["uninstall", "--all", "--global", "--yes"],
+        2,
+    );
+    snap_refusal(
+        &s,
+        "error@no-browser-off-a-terminal",
+        &["auth", "--no-browser"],
+        1,
+    );
+    snap_refusal(
+        &s,
+        "error@password-stdin-without-email",
+        &["login", "--no-browser", "--password-stdin"],
+        1,
+    );
+}
+
+#[test]
+fn error_a_bad_key_piped_in() {
+    let mut s = quiet();
+    s.key = None;
+    let before = s.snapshot();
+    let args = ["auth", "--key-stdin"];
+    let out = s.run_with_stdin(&args, "cl_live_SECRET with spaces\n");
+    out.assert_code(1);
+    assert!(!out.both().contains("SECRET"));
+    assert_unchanged(&before, &s.snapshot());
+    let _settings = s.insta().bind_to_scope();
+    insta::assert_snapshot!("error@auth-key-stdin-malformed", show_run(&args, &out));
+}
+
+#[test]
+fn error_check_with_a_file_that_does_not_parse() {
+    let s = quiet();
+    write(
+        &s.project_path(".gemini/settings.json"),
+        fixture("gemini/invalid-missing-comma.json"),
+    );
+    snap_refusal(
+        &s,
+        "error@check-file-does-not-parse",
+        &["init", "--check", "--only", "gemini"],
+        1,
+    );
 }
 
 #[test]
