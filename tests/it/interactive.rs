@@ -12,51 +12,54 @@ struct Tmux {
     _dir: tempfile::TempDir,
     socket: String,
     session: &'static str,
+    /// The tmux binary.
+    program: std::path::PathBuf,
+    /// Its HOME: the temp dir, never the real home.
+    home: String,
 }
 
 impl Tmux {
     /// Starts `command` in a detached 120x40 tmux session with its own server.
     fn start(command: &str) -> Option<Tmux> {
-        let tmux = require("tmux")?;
+        let program = require("tmux")?;
         let dir = tempfile::tempdir().unwrap();
         let t = Tmux {
             socket: dir.path().join("tmux.sock").to_string_lossy().into_owned(),
+            home: dir.path().to_string_lossy().into_owned(),
             _dir: dir,
+            program,
             session: "codeloop",
         };
-        let out = t.run(
-            &tmux,
-            &[
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                t.session,
-                "-x",
-                "120",
-                "-y",
-                "40",
-                command,
-            ],
-        );
+        let out = t.tmux(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            t.session,
+            "-x",
+            "120",
+            "-y",
+            "40",
+            command,
+        ]);
         out.assert_code(0);
         Some(t)
     }
 
-    fn run(&self, tmux: &Path, args: &[&str]) -> Output {
+    /// `tmux -S <socket> ARGS`, with its own HOME.
+    fn tmux(&self, args: &[&str]) -> Output {
         let mut all = vec!["-S", self.socket.as_str()];
         all.extend_from_slice(args);
         run_program(
-            tmux,
+            &self.program,
             &all,
             Path::new("/"),
-            &[("PATH".into(), SYSTEM_PATH.into())],
+            &[
+                ("PATH".into(), SYSTEM_PATH.into()),
+                ("HOME".into(), self.home.clone()),
+            ],
         )
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        self.run(&find_on_host_path("tmux").unwrap(), args)
     }
 
     fn keys(&self, keys: &[&str]) {
