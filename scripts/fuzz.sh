@@ -4,7 +4,7 @@
 #   block_planner  any bytes as an rc file   → block::upsert / remove
 # Each input must plan without panicking; every edit must parse, hold exactly one
 # codeloop entry/block, be a no-op when planned again, and reverse to the input
-# (tests/common/checks.rs, which tests/properties.rs also runs on the seeds).
+# (tests/it/checks.rs, which tests/it/properties.rs also runs on the seeds).
 #
 #   scripts/fuzz.sh          20 s per target (what scripts/test.sh runs in CI)
 #   scripts/fuzz.sh 3600     the longer run: an hour per target

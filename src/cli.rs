@@ -215,6 +215,10 @@ pub struct UninstallArgs {
 
     #[command(flatten)]
     pub writing: Writing,
+
+    /// No prompts, no colour: print one JSON document describing every target.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,60 @@ use crate::plan::{EnvEdit, FileEdit, Op, Plan, Status, TargetPlan, json, user_en
 use crate::record::{ChangeKind, Format};
 use crate::target::Target;
 
+/// The version of the `--json` documents' shape (`schemas/*.schema.json`): raised when
+/// a field is removed, renamed or changes type; new fields do not raise it.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// `init --json`'s document before the run fills it in: every field is there from the
+/// start with its empty value, so whatever step a run ends at, scripts find each field
+/// (`key` is `null` until a key is resolved, `targets` empty until detection ran,
+/// `error` `null` unless the run failed).
+pub fn init_document(mode: &str) -> Map<String, Value> {
+    let doc = json!({
+        "schemaVersion": SCHEMA_VERSION,
+        "command": "init",
+        "mode": mode,
+        "applied": false,
+        "project": null,
+        "key": null,
+        "targets": [],
+        "gitignore": null,
+        "warnings": [],
+        "notes": [],
+        "written": [],
+        "ok": false,
+        "exitCode": 1,
+        "error": null,
+    });
+    match doc {
+        Value::Object(map) => map,
+        _ => unreachable!("a JSON object"),
+    }
+}
+
+/// `uninstall --json`'s document before the run fills it in (as [`init_document`]).
+/// `reach` is `project`, `global` or `all`.
+pub fn uninstall_document(mode: &str, reach: &str) -> Map<String, Value> {
+    let doc = json!({
+        "schemaVersion": SCHEMA_VERSION,
+        "command": "uninstall",
+        "mode": mode,
+        "reach": reach,
+        "applied": false,
+        "project": null,
+        "targets": [],
+        "notes": [],
+        "written": [],
+        "ok": false,
+        "exitCode": 1,
+        "error": null,
+    });
+    match doc {
+        Value::Object(map) => map,
+        _ => unreachable!("a JSON object"),
+    }
+}
+
 /// The document's text: pretty JSON with keys masked.
 pub fn to_text(doc: &Value, show_secrets: bool) -> String {
     let text = serde_json::to_string_pretty(doc).expect("a JSON value serialises");
@@ -47,14 +101,17 @@ pub fn targets(detections: &[Detection], selected: &[Target], plan: Option<&Plan
                 Some(tp) => target_status(tp),
             };
             t.insert("status".into(), status.into());
+            // Always both arrays, empty for a skipped target, so
+            // `jq '.targets[].changes[]'` works on every document.
+            let mut changes: Vec<Value> = Vec::new();
+            let mut errors: Vec<Value> = Vec::new();
             if let Some(tp) = tp {
-                let mut changes: Vec<Value> = tp.edits.iter().map(file_change).collect();
+                changes.extend(tp.edits.iter().map(file_change));
                 changes.extend(tp.env_edits.iter().map(env_change));
-                t.insert("changes".into(), changes.into());
-                let errors: Vec<Value> =
-                    tp.errors.iter().map(|e| e.message.clone().into()).collect();
-                t.insert("errors".into(), errors.into());
+                errors.extend(tp.errors.iter().map(|e| e.message.clone().into()));
             }
+            t.insert("changes".into(), changes.into());
+            t.insert("errors".into(), errors.into());
             Value::Object(t)
         })
         .collect()
@@ -86,19 +143,24 @@ pub fn file_change(e: &FileEdit) -> Value {
     c.insert("path".into(), e.path.to_string_lossy().into_owned().into());
     c.insert("display".into(), e.display.clone().into());
     c.insert("status".into(), e.status().word().into());
-    if e.after.is_some()
-        && let Some(patch) = json_patch(e)
-    {
-        c.insert("patch".into(), patch);
-    }
+    // `null` when there is nothing to patch: no change, or not a JSON file.
+    let patch = if e.after.is_some() {
+        json_patch(e)
+    } else {
+        None
+    };
+    c.insert("patch".into(), patch.unwrap_or(Value::Null));
     Value::Object(c)
 }
 
 fn env_change(e: &EnvEdit) -> Value {
+    let path = format!("{}\\{}", user_env::LOCATION, e.name);
     json!({
         "kind": "registry",
-        "path": format!("{}\\{}", user_env::LOCATION, e.name),
+        "path": path,
+        "display": path,
         "status": e.status().word(),
+        "patch": null,
     })
 }
 

@@ -227,7 +227,11 @@ fn list(
                 })
             })
             .collect();
-        let doc = json!({ "command": "keys list", "keys": rows });
+        let doc = json!({
+            "schemaVersion": crate::report::SCHEMA_VERSION,
+            "command": "keys list",
+            "keys": rows,
+        });
         writeln!(out, "{}", crate::report::to_text(&doc, false))?;
         return Ok(Exit::Ok);
     }

@@ -315,6 +315,7 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
     let healthy = problems.is_empty();
     if args.json {
         let doc = json!({
+            "schemaVersion": report::SCHEMA_VERSION,
             "command": "doctor",
             "healthy": healthy,
             "project": ctx.paths.project.to_string_lossy(),

@@ -30,8 +30,9 @@ pub fn run(
         auth::warn_key_argument(err, args.key_stdin);
     }
     if args.json {
-        // One document, whatever happens: errors go into it too.
-        let mut doc = serde_json::Map::new();
+        // One document, whatever happens: errors go into it too, and every field is
+        // there whatever step the run ends at.
+        let mut doc = report::init_document(mode(args));
         let result = run_inner(args, sys, &mut io::sink(), &mut io::sink(), Some(&mut doc));
         let exit = match &result {
             Ok(exit) => *exit,
@@ -225,18 +226,6 @@ fn run_inner(
     err: &mut dyn Write,
     mut doc: Option<&mut serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Exit> {
-    if let Some(doc) = doc.as_deref_mut() {
-        doc.insert("command".into(), "init".into());
-        let mode = if args.check {
-            "check"
-        } else if args.writing.dry_run {
-            "dry-run"
-        } else {
-            "apply"
-        };
-        doc.insert("mode".into(), mode.into());
-        doc.insert("applied".into(), false.into());
-    }
     let mut ctx = Context::new(sys, args.scope.project.as_deref())?;
     let legacy = ctx.migrate(sys);
     let relocate = ctx.relocate();
@@ -478,6 +467,8 @@ everything is configured with the key codeloop recorded; nothing to change"
         Ok(written) => {
             if let Some(doc) = doc.as_deref_mut() {
                 doc.insert("applied".into(), true.into());
+                let files: Vec<String> = written.iter().map(|w| w.display.clone()).collect();
+                doc.insert("written".into(), json!(files));
             }
             common::report_written(out, &written)?;
             summary(out, &plan)?;
@@ -502,6 +493,17 @@ everything is configured with the key codeloop recorded; nothing to change"
             };
             Err(anyhow!("{}: {}; {what}", e.display, e.message))
         }
+    }
+}
+
+/// `init --json`'s `mode`.
+fn mode(args: &InitArgs) -> &'static str {
+    if args.check {
+        "check"
+    } else if args.writing.dry_run {
+        "dry-run"
+    } else {
+        "apply"
     }
 }
 

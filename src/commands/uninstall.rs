@@ -4,21 +4,74 @@
 
 use std::io::Write;
 
-use anyhow::{Result, anyhow};
+use anyhow::{Result, anyhow, bail};
 
 use super::common::{self, Answer, Context, Reach};
-use crate::Exit;
 use crate::apply::{self, RecordNotes};
 use crate::cli::UninstallArgs;
 use crate::render;
+use crate::report;
 use crate::sys::Sys;
 use crate::target::Target;
+use crate::{Exit, UsageError};
 
 pub fn run(
     args: &UninstallArgs,
     sys: &mut Sys,
     out: &mut dyn Write,
     err: &mut dyn Write,
+) -> Result<Exit> {
+    if !args.json {
+        return run_inner(args, sys, out, err, None);
+    }
+    // One document, whatever happens (as `init --json`).
+    let mode = if args.writing.dry_run {
+        "dry-run"
+    } else {
+        "apply"
+    };
+    let reach = if args.all {
+        "all"
+    } else if args.scope.global {
+        "global"
+    } else {
+        "project"
+    };
+    let mut doc = report::uninstall_document(mode, reach);
+    let result = run_inner(
+        args,
+        sys,
+        &mut std::io::sink(),
+        &mut std::io::sink(),
+        Some(&mut doc),
+    );
+    let exit = match &result {
+        Ok(exit) => *exit,
+        Err(e) => {
+            doc.insert("error".into(), format!("{e:#}").into());
+            if e.downcast_ref::<UsageError>().is_some() {
+                Exit::Usage
+            } else {
+                Exit::Failed
+            }
+        }
+    };
+    doc.insert("ok".into(), (exit == Exit::Ok).into());
+    doc.insert("exitCode".into(), exit.code().into());
+    writeln!(
+        out,
+        "{}",
+        report::to_text(&doc.into(), args.writing.show_secrets)
+    )?;
+    Ok(exit)
+}
+
+fn run_inner(
+    args: &UninstallArgs,
+    sys: &mut Sys,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    mut doc: Option<&mut serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Exit> {
     let mut ctx = Context::new(sys, args.scope.project.as_deref())?;
     let legacy = ctx.migrate(sys);
@@ -70,13 +123,38 @@ pub fn run(
         .flat_map(|t| t.notes().map(|(file, n)| format!("{file}: {n}")))
         .chain(notes)
         .collect();
-    let asks = sys.interactive()
+    // --json never asks, so it never pages either.
+    let asks = doc.is_none()
+        && sys.interactive()
         && !(args.writing.yes || args.writing.dry_run)
         && plan.has_changes()
         && !plan.has_errors();
     common::preview(sys, out, &plan, &args.writing, true, asks, &kept)?;
+    if let Some(doc) = doc.as_deref_mut() {
+        doc.insert(
+            "project".into(),
+            ctx.paths.project.to_string_lossy().into_owned().into(),
+        );
+        doc.insert(
+            "targets".into(),
+            report::targets(&ctx.detections, &targets, Some(&plan)).into(),
+        );
+        doc.insert("notes".into(), kept.clone().into());
+    }
     if plan.has_errors() {
         common::report_errors(err, &plan, None)?;
+        if doc.is_some() {
+            let errors: Vec<String> = plan
+                .targets
+                .iter()
+                .flat_map(|t| {
+                    t.errors.iter().map(move |e| {
+                        format!("{}; fix it, or pass --skip {}", e.message, t.target.name())
+                    })
+                })
+                .collect();
+            bail!("{}", errors.join("\n"));
+        }
         return Ok(Exit::Failed);
     }
     if !plan.has_changes() {
@@ -110,6 +188,9 @@ pub fn run(
         return Ok(Exit::Ok);
     }
     if !args.writing.yes {
+        if doc.is_some() {
+            bail!("--json never prompts: pass --yes to remove, or --dry-run to only plan");
+        }
         match common::confirm(sys, out, "remove these?")? {
             Answer::Yes => {}
             answer => {
@@ -126,6 +207,15 @@ pub fn run(
     // `~/.codeloop` goes too once only our lock is left in it (config.json, the key
     // `codeloop auth` saved, stays until you delete it).
     apply::remove_codeloop_dir_if_unused(&ctx.paths);
+    if let Some(doc) = doc {
+        let listed = match &result {
+            Ok(written) => written,
+            Err(e) => &e.written,
+        };
+        let files: Vec<String> = listed.iter().map(|w| w.display.clone()).collect();
+        doc.insert("applied".into(), result.is_ok().into());
+        doc.insert("written".into(), files.into());
+    }
     match result {
         Ok(written) => {
             common::report_written(out, &written)?;
