@@ -1,6 +1,6 @@
 //! The interactive path as a person sees it: `codeloop init` on a real terminal (tmux,
 //! 120×40), driven with send-keys and read back with capture-pane. The screens a
-//! person decides on are snapshots (`tests/snapshots/interactive__*.snap`), with the
+//! person decides on are snapshots (`tests/it/snapshots/interactive@*.snap`), with the
 //! sandbox's paths filtered.
 
 use std::path::Path;
@@ -150,25 +150,29 @@ fn command(s: &Sandbox) -> String {
     command_with(s, "", "")
 }
 
-/// The screen as a snapshot reads it: the sandbox's paths named, the trailing blank
-/// rows cut, the key masked (it always is on screen; this guards the snapshot file).
-fn filtered(s: &Sandbox, screen: &str) -> String {
-    let text = mask(screen)
-        .replace(&s.project.display().to_string(), "[PROJECT]")
-        .replace(&s.home.display().to_string(), "[HOME]")
-        .replace(&s.root.display().to_string(), "[ROOT]");
+/// Snapshots a screen as `interactive@NAME` (`tests/it/snapshots/`): the trailing blank
+/// rows cut, the key masked (it always is on screen; this guards the snapshot file),
+/// the sandbox's paths named by the harness's filters.
+fn snap_screen(s: &Sandbox, name: &str, screen: &str) {
+    let text = mask(screen);
     let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
     let end = lines
         .iter()
         .rposition(|l| !l.is_empty())
         .map_or(0, |i| i + 1);
-    lines[..end].join("\n") + "\n"
+    let _settings = s.insta().bind_to_scope();
+    insta::assert_snapshot!(
+        format!("interactive@{name}"),
+        lines[..end].join("\n") + "\n"
+    );
 }
 
-/// Puts a real program of the host into the sandbox's bin dir (the only PATH here).
-fn link_host_program(s: &Sandbox, name: &str) {
-    let program = find_on_host_path(name).unwrap_or_else(|| panic!("{name} is not installed"));
+/// Puts a real program of the host into the sandbox's bin dir (the only PATH here);
+/// `None` when the host lacks it ([`require`]).
+fn link_host_program(s: &Sandbox, name: &str) -> Option<()> {
+    let program = require(name)?;
     std::os::unix::fs::symlink(program, s.bin.join(name)).unwrap();
+    Some(())
 }
 
 #[test]
@@ -176,7 +180,9 @@ fn a_person_picks_targets_reviews_the_summary_and_confirms() {
     let s = Sandbox::new();
     std::fs::create_dir_all(s.project_path(".cursor")).unwrap();
     for program in ["sh", "less"] {
-        link_host_program(&s, program);
+        if link_host_program(&s, program).is_none() {
+            return;
+        }
     }
     let Some(t) = Tmux::start(&command(&s)) else {
         return;
@@ -185,7 +191,7 @@ fn a_person_picks_targets_reviews_the_summary_and_confirms() {
     // The detected target first and pre-selected with its evidence; the rest after
     // a separator; the keys named.
     let picker = t.wait_for("esc to cancel");
-    insta::assert_snapshot!("picker", filtered(&s, &picker));
+    snap_screen(&s, "picker", &picker);
     let cursor = picker.lines().find(|l| l.contains("Cursor")).unwrap();
     assert!(cursor.contains("[x] Cursor — .cursor/ exists"), "{picker}");
     let separator = picker.find("── not detected ──").unwrap();
@@ -208,7 +214,7 @@ fn a_person_picks_targets_reviews_the_summary_and_confirms() {
     t.keys(&["q"]);
     // On one 40-row screen: the summary right above the question.
     let question = t.wait_for("apply these changes?");
-    insta::assert_snapshot!("summary and question", filtered(&s, &question));
+    snap_screen(&s, "summary-and-question", &question);
     assert!(question.contains("summary"), "{question}");
     assert!(
         question.contains("  cursor       .cursor/mcp.json             created  +14 −0\n"),
@@ -224,7 +230,7 @@ fn a_person_picks_targets_reviews_the_summary_and_confirms() {
     let (screen, code) = t.wait_exit();
     assert_eq!(code, 0, "{}", mask(&screen));
     let end = &screen[screen.find("apply these changes?").unwrap()..];
-    insta::assert_snapshot!("end of run", filtered(&s, end));
+    snap_screen(&s, "end-of-run", end);
     assert!(end.contains("created .cursor/mcp.json"), "{end}");
     assert!(end.contains("next: reload Cursor"), "{end}");
     assert!(
@@ -262,7 +268,9 @@ fn declining_writes_nothing() {
 fn a_preview_taller_than_the_terminal_goes_through_the_pager() {
     let s = Sandbox::new();
     for program in ["sh", "less"] {
-        link_host_program(&s, program);
+        if link_host_program(&s, program).is_none() {
+            return;
+        }
     }
     let before = s.snapshot();
     let only =
@@ -275,7 +283,7 @@ fn a_preview_taller_than_the_terminal_goes_through_the_pager() {
     assert!(!paged.contains("apply these changes?"), "{paged}");
     t.keys(&["q"]);
     let question = t.wait_for("apply these changes?");
-    insta::assert_snapshot!("question after the pager", filtered(&s, &question));
+    snap_screen(&s, "question-after-the-pager", &question);
     // The summary table's rows all fit above the question.
     for row in [
         "cursor",
@@ -336,7 +344,7 @@ fn an_invalid_paste_is_asked_again_without_echo_then_the_key_is_used() {
     t.type_text(KEY);
     t.keys(&["Enter"]);
     let question = t.wait_for("apply these changes?");
-    insta::assert_snapshot!("paste again", filtered(&s, &question));
+    snap_screen(&s, "paste-again", &question);
     assert!(
         question.contains(&format!(
             "using the key you pasted ({KEY_MASKED}, saved to ~/.codeloop/config.json)"
