@@ -82,11 +82,12 @@ impl Check {
     }
 
     /// doctor's report line (`true`: fine), or `None` when the findings say it.
-    pub fn line(&self) -> Option<(bool, String)> {
+    /// The line doctor prints for a check that is not a problem (a problem is printed
+    /// once, as its finding), with its status.
+    pub fn line(&self) -> Option<(Status, String)> {
         match self.status {
             Status::Problem => None,
-            Status::Ok | Status::Skipped => Some((true, self.message.clone())),
-            Status::Warning => Some((false, self.message.clone())),
+            status => Some((status, self.message.clone())),
         }
     }
 

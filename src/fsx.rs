@@ -495,7 +495,10 @@ mod tests {
             .expect("the lock is held");
         assert!(err.contains("holds its lock"), "{err}");
         assert!(start.elapsed() < Duration::from_secs(5));
-        assert!(lock.join("pid").exists(), "someone else's lock is left alone");
+        assert!(
+            lock.join("pid").exists(),
+            "someone else's lock is left alone"
+        );
     }
 
     #[test]

@@ -762,11 +762,22 @@ pub fn report_legacy(
     Ok(())
 }
 
-/// Asks once before writing. Refuses (an error) when nobody can answer.
-pub fn confirm(sys: &mut Sys, out: &mut dyn Write, question: &str) -> Result<Answer> {
+/// Asks once before writing. Refuses (an error) when nobody can answer; `removes` words
+/// that refusal for `uninstall`.
+pub fn confirm(
+    sys: &mut Sys,
+    out: &mut dyn Write,
+    question: &str,
+    removes: bool,
+) -> Result<Answer> {
     if !sys.interactive() {
+        let (what, verb) = if removes {
+            ("removing anything", "remove them")
+        } else {
+            ("applying changes", "apply them")
+        };
         bail!(
-            "not applying changes without confirmation: stdin is not a terminal or CI is set; pass --yes to apply them, or --dry-run to only preview"
+            "not {what} without confirmation: stdin is not a terminal or CI is set; pass --yes to {verb}, or --dry-run to only preview"
         );
     }
     writeln!(out)?;

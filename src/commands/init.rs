@@ -165,7 +165,7 @@ pub fn rekey(
                 "the new key is saved, but the files above still hold the old one: run `codeloop auth --rotate --yes` or `codeloop init --yes` in each project to update them"
             );
         }
-        match common::confirm(sys, out, "update these files to the new key?")? {
+        match common::confirm(sys, out, "update these files to the new key?", false)? {
             Answer::Yes => {}
             Answer::No => {
                 writeln!(
@@ -454,7 +454,7 @@ everything is configured with the key codeloop recorded; nothing to change"
                 "--json never prompts: pass --yes to apply, or --dry-run or --check to only plan"
             );
         }
-        let answer = common::confirm(sys, out, "apply these changes?")?;
+        let answer = common::confirm(sys, out, "apply these changes?", false)?;
         if answer != Answer::Yes {
             match &saved_key {
                 Some(file) => writeln!(
@@ -557,17 +557,28 @@ fn key_text(
     }
 }
 
+/// The plan's errors for `--json`'s `error`: each with its own next step, then the
+/// one way past them all, as the human report says it.
 fn first_error(plan: &Plan) -> String {
-    plan.targets
+    let mut lines: Vec<String> = plan
+        .targets
         .iter()
-        .flat_map(|t| {
-            t.errors
-                .iter()
-                .map(move |e| format!("{}; fix it, or pass --skip {}", e.message, t.target.name()))
-        })
+        .flat_map(|t| t.errors.iter().map(|e| e.message.clone()))
         .chain(plan.guard_error.iter().map(|e| e.message.clone()))
-        .collect::<Vec<_>>()
-        .join("\n")
+        .collect();
+    let failing: Vec<&str> = plan
+        .targets
+        .iter()
+        .filter(|t| !t.errors.is_empty())
+        .map(|t| t.target.name())
+        .collect();
+    if !failing.is_empty() {
+        lines.push(format!(
+            "to set up the rest without fixing these first, pass --skip {}",
+            failing.join(",")
+        ));
+    }
+    lines.join("\n")
 }
 
 /// What the person did with the picker.

@@ -110,7 +110,7 @@ pub fn run(
         return Ok(Exit::Ok);
     }
     if !args.writing.yes {
-        match common::confirm(sys, out, "remove these?")? {
+        match common::confirm(sys, out, "remove these?", true)? {
             Answer::Yes => {}
             answer => {
                 writeln!(out, "cancelled; nothing was removed")?;
