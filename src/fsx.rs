@@ -481,6 +481,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::disallowed_methods)] // a test sets up someone else's lock
     fn a_stale_lock_that_cannot_be_removed_ends_at_the_deadline_not_in_a_loop() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("f.json");

@@ -443,6 +443,44 @@ fn bash_login_files_always_get_the_block_and_none_is_created_but_profile() {
     assert_eq!(sb.snapshot(), before);
 }
 
+/// A key the person exported in `.bashrc` themselves (as some vendor docs show): it
+/// wins over codeloop's block when it comes after it, so rotating would not reach
+/// the shell. init and doctor name the line, masked; the line is the person's and
+/// stays.
+#[test]
+fn a_key_written_into_a_startup_file_by_hand_is_named_by_init_and_doctor() {
+    let sb = Sandbox::new();
+    let own = format!("export PATH=$PATH:/opt/bin\nexport CODELOOP_API_KEY={NEW_KEY}\n");
+    let bashrc = sb.write(".bashrc", own.as_bytes());
+    let out = sb.init(KEY, &["--only", "bash"]);
+    ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("~/.bashrc:2 sets a CodeLoop key itself (cl_live_Sh…02)")
+            && stderr.contains("delete that line"),
+        "{stderr}"
+    );
+    assert!(fs::read_to_string(&bashrc).unwrap().starts_with(&own));
+    let doctor = run(
+        Path::new(env!("CARGO_BIN_EXE_codeloop")),
+        &["doctor", "--offline"],
+        &sb.project,
+        &sb.vars,
+        &[("CODELOOP_API_KEY", KEY)],
+    );
+    let stdout = String::from_utf8_lossy(&doctor.stdout);
+    assert!(
+        stdout.contains("! ~/.bashrc:2 sets a CodeLoop key itself (cl_live_Sh…02)"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains(NEW_KEY) && !stdout.contains(KEY),
+        "{stdout}"
+    );
+    // Only a warning: the rest is healthy.
+    assert_eq!(doctor.status.code(), Some(0), "{stdout}");
+}
+
 #[test]
 fn a_read_only_rc_is_refused_with_the_file_named() {
     let sb = Sandbox::new();

@@ -298,7 +298,7 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
     // The service, leaked keys, Node.js: see crate::checks.
     let key_only = key.as_ref().map(|(k, _)| k);
     let git_top = ctx.project.git_top.as_deref();
-    let checks = crate::checks::run(sys, key_only, &ctx.paths.project, git_top, args.offline);
+    let checks = crate::checks::run(sys, key_only, &ctx.paths, git_top, args.offline);
     for c in &checks {
         lines.extend(c.line());
         problems.extend(c.findings.iter().map(|f| Problem {

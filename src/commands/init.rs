@@ -105,7 +105,15 @@ pub fn rekey(
                 .any(|(_, c)| c.project == scope_project && c.refers_to_env()),
             ..common::options(sys, &ctx.paths, global, false)
         };
-        let plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
+        let mut plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
+        // A key the person wrote into a startup file would override the one set here.
+        if targets.iter().any(|t| t.sets_env()) {
+            plan.warnings.extend(
+                crate::checks::startup_keys(&ctx.paths)
+                    .iter()
+                    .map(crate::checks::StartupKey::warning),
+            );
+        }
         plans.push((ctx, plan));
     }
     for g in &gone {
@@ -326,7 +334,15 @@ fn run_inner(
             || common::shell_env_configured(sys, &ctx.paths),
         ..common::options(sys, &ctx.paths, args.scope.global, false)
     };
-    let plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
+    let mut plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
+    // A key the person wrote into a startup file would override the one set here.
+    if targets.iter().any(|t| t.sets_env()) {
+        plan.warnings.extend(
+            crate::checks::startup_keys(&ctx.paths)
+                .iter()
+                .map(crate::checks::StartupKey::warning),
+        );
+    }
     if let Some(doc) = doc.as_deref_mut() {
         doc.insert(
             "targets".into(),
