@@ -29,6 +29,9 @@ pub struct Context {
     /// The directory the run was started in (or `--project`), when the project root
     /// is the git top-level above it.
     pub start: Option<PathBuf>,
+    /// The `.codeloop.bak` files of 0.1 this run moves under `~/.codeloop/backups`
+    /// (set by [`Context::migrate`]): their `.gitignore` lines go.
+    pub moving: Vec<PathBuf>,
 }
 
 impl Context {
@@ -58,6 +61,7 @@ impl Context {
         let record = Record::load(&record_path)?;
         Ok(Context {
             start: (root != dir).then_some(dir),
+            moving: Vec::new(),
             paths,
             project,
             detections: Vec::new(),
@@ -77,6 +81,7 @@ impl Context {
         let known = crate::migrate::known_files(&self.paths, &self.project, &Target::all(), &opts);
         let legacy = crate::migrate::find(&self.paths, &known, &self.record);
         legacy.into_record(&mut self.record);
+        self.moving = legacy.moves.iter().map(|(from, _)| from.clone()).collect();
         legacy
     }
 
@@ -705,7 +710,18 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
             "{rel} is tracked by git, so your API key would be committed with it; untrack it with `git rm --cached {rel}` and commit, then rotate the key if it was ever pushed"
         ));
     }
-    if lines.is_empty() {
+    // Lines codeloop 0.1 added for the backups it kept beside these files: stale once
+    // the backup moved under ~/.codeloop/backups (or was deleted).
+    let stale: Vec<String> = candidates
+        .iter()
+        .map(|c| format!("/{c}.codeloop.bak"))
+        .filter(|l| {
+            let bak = crate::dirs::join(&paths.project, &l[1..]);
+            !bak.exists() || ctx.moving.contains(&bak)
+        })
+        .filter(|l| gitignore_lists(&paths.gitignore, l))
+        .collect();
+    if lines.is_empty() && stale.is_empty() {
         return;
     }
     let owner = Owner {
@@ -720,13 +736,21 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
         paths,
         &paths.gitignore,
         false,
-        Op::Gitignore { lines },
+        Op::Gitignore { lines, stale },
         owner,
         &ctx.record,
     ) {
         Ok(edit) => plan.guard = Some(edit),
         Err(e) => plan.guard_error = Some(e),
     }
+}
+
+/// Whether codeloop's block in the `.gitignore` at `path` lists `line`.
+fn gitignore_lists(path: &Path, line: &str) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| crate::edit::block::body(&text, crate::edit::block::HASH).ok()?)
+        .is_some_and(|body| body.iter().any(|l| l == line))
 }
 
 /// Says, once, that backups codeloop 0.1 kept beside files move under
