@@ -1,7 +1,8 @@
 //! `doctor`'s checks beyond the config files, each a plain result: does the CodeLoop
 //! service accept the key (`POST /v1/keys/validate`, short timeout, skipped with
 //! `--offline`), does any file git tracks (or any `.env*` file) hold a CodeLoop key,
-//! and are `node` (18 or newer) and `npx` on `PATH`. Read-only: nothing here writes,
+//! does a shell startup file set a key by hand, and are `node` (18 or newer) and
+//! `npx` on `PATH`. Read-only: nothing here writes,
 //! and keys appear only masked.
 
 use std::collections::BTreeSet;
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 
 use crate::api::{Api, ApiError, VALIDATE_TIMEOUT};
+use crate::paths::Paths;
 use crate::secret::{ApiKey, PREFIX};
 use crate::sys::Sys;
 
@@ -82,11 +84,12 @@ impl Check {
     }
 
     /// doctor's report line (`true`: fine), or `None` when the findings say it.
-    pub fn line(&self) -> Option<(bool, String)> {
+    /// The line doctor prints for a check that is not a problem (a problem is printed
+    /// once, as its finding), with its status.
+    pub fn line(&self) -> Option<(Status, String)> {
         match self.status {
             Status::Problem => None,
-            Status::Ok | Status::Skipped => Some((true, self.message.clone())),
-            Status::Warning => Some((false, self.message.clone())),
+            status => Some((status, self.message.clone())),
         }
     }
 
@@ -106,18 +109,19 @@ impl Check {
     }
 }
 
-/// All three checks; the service is asked while the files are scanned.
+/// All four checks; the service is asked while the files are scanned.
 pub fn run(
     sys: &Sys,
     key: Option<&ApiKey>,
-    project: &Path,
+    paths: &Paths,
     git_top: Option<&Path>,
     offline: bool,
 ) -> Vec<Check> {
     let api = Api::from_sys(sys);
     std::thread::scope(|scope| {
         let service = scope.spawn(|| service(api, key, offline, VALIDATE_TIMEOUT));
-        let leaks = leaks(sys, project, git_top);
+        let leaks = leaks(sys, &paths.project, git_top);
+        let startup = startup(paths);
         let node = node(sys);
         let service = service.join().unwrap_or_else(|_| {
             Check::new(
@@ -126,7 +130,7 @@ pub fn run(
                 "CodeLoop service: the check failed".into(),
             )
         });
-        vec![service, leaks, node]
+        vec![service, leaks, startup, node]
     })
 }
 
@@ -492,6 +496,100 @@ pub fn leaks(sys: &Sys, project: &Path, git_top: Option<&Path>) -> Check {
         .with("listedBy", scan.listed_by.into())
         .with("elapsedMs", ms.into());
     check
+}
+
+// ---------------------------------------------------------------------------------
+// Shell startup files
+
+/// A key written into a shell startup file by hand (as some vendor docs show:
+/// `export CODELOOP_API_KEY=cl_live_…`). codeloop's own blocks never hold one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartupKey {
+    /// As the person knows it: `~/.bashrc`.
+    pub file: String,
+    /// 1-based.
+    pub line: usize,
+    pub key: ApiKey,
+}
+
+/// The startup files the shells read: zsh's `.zshenv`, `.zprofile`, `.zshrc` and
+/// `.zlogin` (in the `ZDOTDIR` codeloop resolved), bash's `.bashrc` and login files,
+/// fish's `config.fish` and `conf.d` (but codeloop's own file), the PowerShell
+/// profiles. UTF-16 profiles are read as bytes, so a key in one is not seen.
+pub fn startup_files(paths: &Paths) -> Vec<PathBuf> {
+    let zdotdir = paths.zshrc.parent().unwrap_or(&paths.home).to_path_buf();
+    let mut files = vec![paths.home.join(".zshenv")];
+    files.extend([".zshenv", ".zprofile", ".zshrc", ".zlogin"].map(|f| zdotdir.join(f)));
+    files.push(paths.bashrc.clone());
+    files.extend(paths.bash_login_files.iter().cloned());
+    files.push(paths.fish_dir.join("config.fish"));
+    if let Ok(entries) = std::fs::read_dir(paths.fish_dir.join("conf.d")) {
+        let mut conf: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| *p != paths.fish_env)
+            .collect();
+        conf.sort();
+        files.extend(conf);
+    }
+    files.extend(paths.powershell_profiles.iter().map(|p| p.path.clone()));
+    let mut seen = BTreeSet::new();
+    files.retain(|f| seen.insert(f.clone()));
+    files
+}
+
+/// Every key written into [`startup_files`] by hand, masked when shown.
+pub fn startup_keys(paths: &Paths) -> Vec<StartupKey> {
+    startup_files(paths)
+        .into_iter()
+        .filter_map(|f| Some((paths.display(&f), std::fs::read(&f).ok()?)))
+        .flat_map(|(file, bytes)| {
+            find_keys(&bytes)
+                .into_iter()
+                .map(move |(line, key)| StartupKey {
+                    file: file.clone(),
+                    line,
+                    key,
+                })
+        })
+        .collect()
+}
+
+impl StartupKey {
+    /// The warning for this key, with its one next step.
+    pub fn warning(&self) -> String {
+        format!(
+            "{}:{} sets a CodeLoop key itself ({}): startup files are often readable by others and kept in dotfile repositories, and a line after codeloop's block overrides the key it sets; delete that line (codeloop's ~/.codeloop/env.sh, 0600, sets {})",
+            self.file,
+            self.line,
+            self.key,
+            crate::secret::ENV_VAR
+        )
+    }
+}
+
+/// The startup-file check: a warning per key found, not a problem (the person put it
+/// there; nothing codeloop wrote is wrong).
+pub fn startup(paths: &Paths) -> Check {
+    const NAME: &str = "startup";
+    let found = startup_keys(paths);
+    if found.is_empty() {
+        return Check::new(
+            NAME,
+            Status::Ok,
+            "no CodeLoop key written into your shell startup files".into(),
+        );
+    }
+    let message = found
+        .iter()
+        .map(StartupKey::warning)
+        .collect::<Vec<_>>()
+        .join("\n  ");
+    let hits: Vec<Value> = found
+        .iter()
+        .map(|h| json!({"file": h.file, "line": h.line, "key": h.key.masked()}))
+        .collect();
+    Check::new(NAME, Status::Warning, message).with("hits", hits.into())
 }
 
 // ---------------------------------------------------------------------------------

@@ -417,10 +417,18 @@ impl DirLock {
     /// While another program holds it, waits (up to 12 s) unless `cancelled` says to
     /// stop (a signal came in).
     pub fn take(file: &Path, cancelled: &dyn Fn() -> bool) -> Result<Option<DirLock>, String> {
+        DirLock::take_within(file, cancelled, DIR_LOCK_WAIT)
+    }
+
+    fn take_within(
+        file: &Path,
+        cancelled: &dyn Fn() -> bool,
+        wait: Duration,
+    ) -> Result<Option<DirLock>, String> {
         let mut name = file.file_name().unwrap_or_default().to_os_string();
         name.push(".lock");
         let lock = file.with_file_name(name);
-        let deadline = Instant::now() + DIR_LOCK_WAIT;
+        let deadline = Instant::now() + wait;
         loop {
             match fs::create_dir(&lock) {
                 Ok(()) => return Ok(Some(DirLock(lock))),
@@ -431,8 +439,10 @@ impl DirLock {
                         .ok()
                         .and_then(|t| SystemTime::now().duration_since(t).ok())
                         .is_some_and(|age| age > DIR_LOCK_STALE);
-                    if stale {
-                        let _ = fs::remove_dir(&lock);
+                    // A stale lock that cannot be removed (not empty, or a file, so
+                    // not the lock Claude Code takes) is waited on like a live one:
+                    // the deadline below still ends the wait.
+                    if stale && fs::remove_dir(&lock).is_ok() {
                         continue;
                     }
                     if cancelled() {
@@ -469,6 +479,28 @@ impl Drop for DirLock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[allow(clippy::disallowed_methods)] // a test sets up someone else's lock
+    fn a_stale_lock_that_cannot_be_removed_ends_at_the_deadline_not_in_a_loop() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f.json");
+        let lock = dir.path().join("f.json.lock");
+        fs::create_dir(&lock).unwrap();
+        fs::write(lock.join("pid"), "1").unwrap();
+        let old = SystemTime::now() - Duration::from_secs(60);
+        fs::File::open(&lock).unwrap().set_modified(old).unwrap();
+        let start = Instant::now();
+        let err = DirLock::take_within(&file, &|| false, Duration::from_millis(200))
+            .err()
+            .expect("the lock is held");
+        assert!(err.contains("holds its lock"), "{err}");
+        assert!(start.elapsed() < Duration::from_secs(5));
+        assert!(
+            lock.join("pid").exists(),
+            "someone else's lock is left alone"
+        );
+    }
 
     #[test]
     fn missing_dirs_lists_what_a_write_would_create_outermost_first() {

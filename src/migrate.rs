@@ -321,7 +321,10 @@ pub fn known_files(
     // The project's `.gitignore` block.
     out.push(Known {
         path: paths.gitignore.clone(),
-        op: Op::Gitignore { lines: Vec::new() },
+        op: Op::Gitignore {
+            lines: Vec::new(),
+            stale: Vec::new(),
+        },
         target: "git-ignore".to_owned(),
         project: Some(record::key_of(&paths.project)),
     });

@@ -41,7 +41,7 @@ pub enum SignInError {
     Listen { err: io::Error, retry: &'static str },
     #[error("cannot make a random sign-in secret: {0}")]
     Random(String),
-    #[error("{0}")]
+    #[error(transparent)]
     Api(#[from] ApiError),
 }
 

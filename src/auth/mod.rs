@@ -104,9 +104,9 @@ pub enum AuthError {
     Stdin(std::io::Error),
     #[error("the pasted value {0}; nothing was saved; run `codeloop auth` or paste the key again")]
     BadPastedKey(InvalidKey),
-    #[error("{0}")]
+    #[error(transparent)]
     SignIn(#[from] loopback::SignInError),
-    #[error("{0}")]
+    #[error(transparent)]
     Api(#[from] crate::api::ApiError),
     #[error("could not read your answer ({0}); {hint}", hint = ways_hint())]
     Prompt(std::io::Error),
@@ -344,6 +344,17 @@ mod tests {
 
     fn resolve(sys: &mut Sys, paths: &Paths, how: Resolve<'_>) -> Option<(ApiKey, KeySource)> {
         resolve_key_with(sys, paths, how, &mut Vec::new(), &mut Vec::new()).unwrap()
+    }
+
+    #[test]
+    fn a_service_error_inside_a_sign_in_is_said_once() {
+        let inner = crate::api::ApiError::BadKey {
+            host: "codeloop.tech".into(),
+            err: crate::secret::InvalidKey,
+        };
+        let e = anyhow::Error::from(AuthError::SignIn(loopback::SignInError::Api(inner)));
+        let text = format!("{e:#}");
+        assert_eq!(text.matches("nothing was saved").count(), 1, "{text}");
     }
 
     #[test]

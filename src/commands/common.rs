@@ -29,6 +29,9 @@ pub struct Context {
     /// The directory the run was started in (or `--project`), when the project root
     /// is the git top-level above it.
     pub start: Option<PathBuf>,
+    /// The `.codeloop.bak` files of 0.1 this run moves under `~/.codeloop/backups`
+    /// (set by [`Context::migrate`]): their `.gitignore` lines go.
+    pub moving: Vec<PathBuf>,
 }
 
 impl Context {
@@ -58,6 +61,7 @@ impl Context {
         let record = Record::load(&record_path)?;
         Ok(Context {
             start: (root != dir).then_some(dir),
+            moving: Vec::new(),
             paths,
             project,
             detections: Vec::new(),
@@ -77,6 +81,7 @@ impl Context {
         let known = crate::migrate::known_files(&self.paths, &self.project, &Target::all(), &opts);
         let legacy = crate::migrate::find(&self.paths, &known, &self.record);
         legacy.into_record(&mut self.record);
+        self.moving = legacy.moves.iter().map(|(from, _)| from.clone()).collect();
         legacy
     }
 
@@ -705,7 +710,18 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
             "{rel} is tracked by git, so your API key would be committed with it; untrack it with `git rm --cached {rel}` and commit, then rotate the key if it was ever pushed"
         ));
     }
-    if lines.is_empty() {
+    // Lines codeloop 0.1 added for the backups it kept beside these files: stale once
+    // the backup moved under ~/.codeloop/backups (or was deleted).
+    let stale: Vec<String> = candidates
+        .iter()
+        .map(|c| format!("/{c}.codeloop.bak"))
+        .filter(|l| {
+            let bak = crate::dirs::join(&paths.project, &l[1..]);
+            !bak.exists() || ctx.moving.contains(&bak)
+        })
+        .filter(|l| gitignore_lists(&paths.gitignore, l))
+        .collect();
+    if lines.is_empty() && stale.is_empty() {
         return;
     }
     let owner = Owner {
@@ -720,13 +736,21 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
         paths,
         &paths.gitignore,
         false,
-        Op::Gitignore { lines },
+        Op::Gitignore { lines, stale },
         owner,
         &ctx.record,
     ) {
         Ok(edit) => plan.guard = Some(edit),
         Err(e) => plan.guard_error = Some(e),
     }
+}
+
+/// Whether codeloop's block in the `.gitignore` at `path` lists `line`.
+fn gitignore_lists(path: &Path, line: &str) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| crate::edit::block::body(&text, crate::edit::block::HASH).ok()?)
+        .is_some_and(|body| body.iter().any(|l| l == line))
 }
 
 /// Says, once, that backups codeloop 0.1 kept beside files move under
@@ -762,11 +786,22 @@ pub fn report_legacy(
     Ok(())
 }
 
-/// Asks once before writing. Refuses (an error) when nobody can answer.
-pub fn confirm(sys: &mut Sys, out: &mut dyn Write, question: &str) -> Result<Answer> {
+/// Asks once before writing. Refuses (an error) when nobody can answer; `removes` words
+/// that refusal for `uninstall`.
+pub fn confirm(
+    sys: &mut Sys,
+    out: &mut dyn Write,
+    question: &str,
+    removes: bool,
+) -> Result<Answer> {
     if !sys.interactive() {
+        let (what, verb) = if removes {
+            ("removing anything", "remove them")
+        } else {
+            ("applying changes", "apply them")
+        };
         bail!(
-            "not applying changes without confirmation: stdin is not a terminal or CI is set; pass --yes to apply them, or --dry-run to only preview"
+            "not {what} without confirmation: stdin is not a terminal or CI is set; pass --yes to {verb}, or --dry-run to only preview"
         );
     }
     writeln!(out)?;
@@ -865,6 +900,30 @@ pub fn report_errors(
         )?;
     }
     Ok(())
+}
+
+/// The plan's errors for a `--json` document's `error` (`init`, `uninstall`): each with
+/// its own next step, then the one way past them all, as [`report_errors`] says it.
+pub fn json_error(plan: &Plan) -> String {
+    let mut lines: Vec<String> = plan
+        .targets
+        .iter()
+        .flat_map(|t| t.errors.iter().map(|e| e.message.clone()))
+        .chain(plan.guard_error.iter().map(|e| e.message.clone()))
+        .collect();
+    let failing: Vec<&str> = plan
+        .targets
+        .iter()
+        .filter(|t| !t.errors.is_empty())
+        .map(|t| t.target.name())
+        .collect();
+    if !failing.is_empty() {
+        lines.push(format!(
+            "to set up the rest without fixing these first, pass --skip {}",
+            failing.join(",")
+        ));
+    }
+    lines.join("\n")
 }
 
 pub fn report_written(out: &mut dyn Write, written: &[apply::Written]) -> std::io::Result<()> {

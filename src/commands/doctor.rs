@@ -13,11 +13,12 @@ use serde_json::{Value, json};
 use super::common::{self, Context};
 use crate::Exit;
 use crate::auth::{self, PLACEHOLDER};
+use crate::checks::Status;
 use crate::cli::DoctorArgs;
 use crate::plan::entry::{self, KeyHolder, Note};
 use crate::plan::{FileEdit, Op, TargetPlan, block};
 use crate::record::fingerprint;
-use crate::render::{GREEN, RED};
+use crate::render::{GREEN, RED, YELLOW};
 use crate::report;
 use crate::sys::{Os, Sys};
 use crate::target::Target;
@@ -89,13 +90,14 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
     ctx.detect(sys, &[]);
     let global = if args.global { " --global" } else { "" };
     let mut problems: Vec<Problem> = Vec::new();
-    let mut lines: Vec<(bool, String)> = Vec::new();
-    lines.push((true, ctx.project_line()));
+    // What is fine (✓) or worth a word (!); each problem is printed once, after them.
+    let mut lines: Vec<(Status, String)> = Vec::new();
+    lines.push((Status::Ok, ctx.project_line()));
 
     let key = match auth::resolve_key(sys, &ctx.paths) {
         Ok(Some(found)) => {
             lines.push((
-                true,
+                Status::Ok,
                 format!("API key: {} from {}", found.0, found.1.describe(&ctx.paths)),
             ));
             Some(found)
@@ -104,7 +106,7 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
         // record says codeloop wrote, and that is no problem of this machine's.
         Ok(None) if ctx.record.key.is_some() => {
             lines.push((
-                true,
+                Status::Ok,
                 "API key: none here (environment, ~/.codeloop/config.json); the files are checked against the key codeloop recorded".into(),
             ));
             None
@@ -208,7 +210,10 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
             State::Missing => "set up, but gone".to_owned(),
             State::Error => "cannot be read".to_owned(),
         };
-        lines.push((state.healthy(), format!("{}: {word}", t.target.label())));
+        // An unhealthy target is said once, by its problem (which names the file).
+        if state.healthy() {
+            lines.push((Status::Ok, format!("{}: {word}", t.target.label())));
+        }
         states.push((t.target, state));
     }
     let available: Vec<Target> = ctx
@@ -230,7 +235,7 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
     if !available.is_empty() {
         let names: Vec<&str> = available.iter().map(|t| t.label()).collect();
         lines.push((
-            true,
+            Status::Ok,
             format!(
                 "available, not set up: {} (`codeloop init --only NAME` adds one)",
                 names.join(", ")
@@ -278,7 +283,10 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
             });
         }
         if ok {
-            lines.push((true, "key files in this project are git-ignored".into()));
+            lines.push((
+                Status::Ok,
+                "key files in this project are git-ignored".into(),
+            ));
         }
         Some(ok)
     } else {
@@ -290,7 +298,7 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
     // The service, leaked keys, Node.js: see crate::checks.
     let key_only = key.as_ref().map(|(k, _)| k);
     let git_top = ctx.project.git_top.as_deref();
-    let checks = crate::checks::run(sys, key_only, &ctx.paths.project, git_top, args.offline);
+    let checks = crate::checks::run(sys, key_only, &ctx.paths, git_top, args.offline);
     for c in &checks {
         lines.extend(c.line());
         problems.extend(c.findings.iter().map(|f| Problem {
@@ -303,7 +311,11 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
         && let Ok(current) = sys.user_env.get(auth::ENV_VAR)
     {
         lines.push((
-            current.is_some(),
+            if current.is_some() {
+                Status::Ok
+            } else {
+                Status::Warning
+            },
             format!(
                 "HKCU\\Environment\\{}: {}",
                 auth::ENV_VAR,
@@ -341,12 +353,12 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
         });
         writeln!(out, "{}", report::to_text(&doc, false))?;
     } else {
-        for (ok, line) in &lines {
+        for (status, line) in &lines {
             let line = auth::mask_secrets(line);
-            if *ok {
-                writeln!(out, "{GREEN}✓{GREEN:#} {line}")?;
-            } else {
-                writeln!(out, "{RED}✗{RED:#} {line}")?;
+            match status {
+                Status::Warning => writeln!(out, "{YELLOW}!{YELLOW:#} {line}")?,
+                Status::Problem => writeln!(out, "{RED}✗{RED:#} {line}")?,
+                Status::Ok | Status::Skipped => writeln!(out, "{GREEN}✓{GREEN:#} {line}")?,
             }
         }
         for p in &problems {

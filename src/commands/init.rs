@@ -106,7 +106,15 @@ pub fn rekey(
                 .any(|(_, c)| c.project == scope_project && c.refers_to_env()),
             ..common::options(sys, &ctx.paths, global, false)
         };
-        let plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
+        let mut plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
+        // A key the person wrote into a startup file would override the one set here.
+        if targets.iter().any(|t| t.sets_env()) {
+            plan.warnings.extend(
+                crate::checks::startup_keys(&ctx.paths)
+                    .iter()
+                    .map(crate::checks::StartupKey::warning),
+            );
+        }
         plans.push((ctx, plan));
     }
     for g in &gone {
@@ -166,7 +174,7 @@ pub fn rekey(
                 "the new key is saved, but the files above still hold the old one: run `codeloop auth --rotate --yes` or `codeloop init --yes` in each project to update them"
             );
         }
-        match common::confirm(sys, out, "update these files to the new key?")? {
+        match common::confirm(sys, out, "update these files to the new key?", false)? {
             Answer::Yes => {}
             Answer::No => {
                 writeln!(
@@ -315,7 +323,15 @@ fn run_inner(
             || common::shell_env_configured(sys, &ctx.paths),
         ..common::options(sys, &ctx.paths, args.scope.global, false)
     };
-    let plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
+    let mut plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
+    // A key the person wrote into a startup file would override the one set here.
+    if targets.iter().any(|t| t.sets_env()) {
+        plan.warnings.extend(
+            crate::checks::startup_keys(&ctx.paths)
+                .iter()
+                .map(crate::checks::StartupKey::warning),
+        );
+    }
     if let Some(doc) = doc.as_deref_mut() {
         doc.insert(
             "targets".into(),
@@ -389,7 +405,7 @@ everything is configured with the key codeloop recorded; nothing to change"
     if plan.has_errors() {
         common::report_errors(err, &plan, saved_key.as_deref())?;
         if doc.is_some() {
-            bail!("{}", first_error(&plan));
+            bail!("{}", common::json_error(&plan));
         }
         return Ok(Exit::Failed);
     }
@@ -443,7 +459,7 @@ everything is configured with the key codeloop recorded; nothing to change"
                 "--json never prompts: pass --yes to apply, or --dry-run or --check to only plan"
             );
         }
-        let answer = common::confirm(sys, out, "apply these changes?")?;
+        let answer = common::confirm(sys, out, "apply these changes?", false)?;
         if answer != Answer::Yes {
             match &saved_key {
                 Some(file) => writeln!(
@@ -557,19 +573,6 @@ fn key_text(
         }
         None => bail!(no_key_message()),
     }
-}
-
-fn first_error(plan: &Plan) -> String {
-    plan.targets
-        .iter()
-        .flat_map(|t| {
-            t.errors
-                .iter()
-                .map(move |e| format!("{}; fix it, or pass --skip {}", e.message, t.target.name()))
-        })
-        .chain(plan.guard_error.iter().map(|e| e.message.clone()))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// What the person did with the picker.

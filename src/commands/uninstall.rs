@@ -144,16 +144,7 @@ fn run_inner(
     if plan.has_errors() {
         common::report_errors(err, &plan, None)?;
         if doc.is_some() {
-            let errors: Vec<String> = plan
-                .targets
-                .iter()
-                .flat_map(|t| {
-                    t.errors.iter().map(move |e| {
-                        format!("{}; fix it, or pass --skip {}", e.message, t.target.name())
-                    })
-                })
-                .collect();
-            bail!("{}", errors.join("\n"));
+            bail!("{}", common::json_error(&plan));
         }
         return Ok(Exit::Failed);
     }
@@ -191,7 +182,7 @@ fn run_inner(
         if doc.is_some() {
             bail!("--json never prompts: pass --yes to remove, or --dry-run to only plan");
         }
-        match common::confirm(sys, out, "remove these?")? {
+        match common::confirm(sys, out, "remove these?", true)? {
             Answer::Yes => {}
             answer => {
                 writeln!(out, "cancelled; nothing was removed")?;

@@ -71,8 +71,13 @@ pub enum Op {
     Entry(EntrySpec),
     /// Make the array at `path` in a JSONC file contain `item`.
     ArrayItem { path: Vec<String>, item: String },
-    /// Make `.gitignore`'s codeloop block list `lines` (merged with what it lists).
-    Gitignore { lines: Vec<String> },
+    /// Make `.gitignore`'s codeloop block list `lines` (merged with what it lists),
+    /// without `stale`: lines of codeloop's block whose files are gone for good (the
+    /// `<file>.codeloop.bak` backups of 0.1, moved under `~/.codeloop/backups`).
+    Gitignore {
+        lines: Vec<String>,
+        stale: Vec<String>,
+    },
     /// Make a line-based file hold one marker block with `body`.
     Block {
         markers: block::Markers,
@@ -172,17 +177,30 @@ impl Op {
                 };
                 forward(edited.map(|e| e.text), kind, Vec::new())
             }
-            Op::Gitignore { lines } => {
+            Op::Gitignore { lines, stale } => {
                 let mut recorded: Vec<String> = match prior_kind(&ChangeId::Gitignore) {
                     Some(ChangeKind::Gitignore { lines }) => lines.clone(),
                     _ => Vec::new(),
                 };
+                recorded.retain(|l| !stale.contains(l));
                 for l in lines {
                     if !recorded.contains(l) {
                         recorded.push(l.clone());
                     }
                 }
-                let after = gitignore(current, lines)?;
+                let after = match current {
+                    Some(text) if !stale.is_empty() => {
+                        let without = gitignore_without(text, stale)?;
+                        let base = without.as_deref().unwrap_or(text);
+                        if lines.is_empty() {
+                            without
+                        } else {
+                            // Nothing to add: taking the stale lines out is the edit.
+                            gitignore(Some(base), lines)?.or(without)
+                        }
+                    }
+                    _ => gitignore(current, lines)?,
+                };
                 forward(after, ChangeKind::Gitignore { lines: recorded }, Vec::new())
             }
             Op::Block { markers, body } => forward(

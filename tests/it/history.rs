@@ -494,6 +494,11 @@ fn an_install_by_codeloop_0_1_is_migrated_once_and_uninstalls_exactly() {
         s.kept_original("mcp.json").as_deref(),
         Some(cursor_original.as_str())
     );
+    assert!(
+        !read(&s.project_path(".gitignore")).contains("codeloop.bak"),
+        "the moved backup's line goes with it:\n{}",
+        read(&s.project_path(".gitignore"))
+    );
     let again = s.init_ok("cursor,claude-code");
     assert!(
         !again.stdout.contains("moves"),

@@ -254,6 +254,29 @@ fn bash_login_files_always_get_the_block_and_none_is_created_but_profile() {
     assert_restored(&before, &contents(&s));
 }
 
+/// A key the person exported in `.bashrc` themselves (as some vendor docs show): it
+/// wins over codeloop's block when it comes after it, so rotating would not reach
+/// the shell. init and doctor name the line, masked; the line is the person's and
+/// stays.
+#[test]
+fn a_key_written_into_a_startup_file_by_hand_is_named_by_init_and_doctor() {
+    let s = Sandbox::new();
+    let own = format!("export PATH=$PATH:/opt/bin\nexport CODELOOP_API_KEY={KEY2}\n");
+    let bashrc = home_file(&s, ".bashrc", own.as_bytes());
+    let out = s.init_ok("bash");
+    let named = format!("~/.bashrc:2 sets a CodeLoop key itself ({})", mask(KEY2));
+    assert!(
+        out.stderr.contains(&named) && out.stderr.contains("delete that line"),
+        "{}",
+        out.masked()
+    );
+    assert!(read(&bashrc).starts_with(&own));
+    let doctor = s.run(&["doctor", "--offline"]);
+    doctor.stdout_has(&format!("! {named}"));
+    // Only a warning: the rest is healthy.
+    doctor.assert_code(0);
+}
+
 #[test]
 fn a_read_only_rc_is_refused_with_the_file_named() {
     let s = Sandbox::new();
