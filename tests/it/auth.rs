@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use crate::fake::{Answer, Fake, Page, Service, browser, closed_port, replay_result};
 use crate::harness::{
-    KEY, KEY_MASKED, KEY2, Output, Sandbox, assert_unchanged, mode, read, read_jsonc, set_mode, write,
+    KEY, KEY_MASKED, KEY2, Output, Sandbox, assert_unchanged, mode, read, read_jsonc, set_mode,
+    write,
 };
 
 const PASSWORD: &str = "hunter2 SENTINEL-PASSWORD";
