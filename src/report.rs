@@ -85,18 +85,29 @@ pub fn key(paths: &Paths, key: Option<&(ApiKey, KeySource)>) -> Value {
     }
 }
 
-/// Every target: detection with evidence, whether it was selected, and its changes.
+/// Every target codeloop knows, in the registry's order: what detection found (with
+/// its evidence; `detected` is `null` for a target this run did not look for —
+/// `init --only` probes only the named targets, `uninstall` none, since it reverses
+/// what the record lists whether the app is there or not), whether it was selected,
+/// and its changes.
 pub fn targets(detections: &[Detection], selected: &[Target], plan: Option<&Plan>) -> Vec<Value> {
-    detections
-        .iter()
-        .map(|d| {
+    Target::all()
+        .into_iter()
+        .map(|target| {
+            let d = detections.iter().find(|d| d.target == target);
             let mut t = Map::new();
-            t.insert("name".into(), d.target.name().into());
-            t.insert("detected".into(), d.found().into());
-            t.insert("evidence".into(), d.evidence.clone().into());
-            let tp = plan.and_then(|p| p.targets.iter().find(|tp| tp.target == d.target));
+            t.insert("name".into(), target.name().into());
+            t.insert(
+                "detected".into(),
+                d.map_or(Value::Null, |d| d.found().into()),
+            );
+            t.insert(
+                "evidence".into(),
+                d.map_or_else(Vec::new, |d| d.evidence.clone()).into(),
+            );
+            let tp = plan.and_then(|p| p.targets.iter().find(|tp| tp.target == target));
             let status = match tp {
-                _ if !selected.contains(&d.target) => "skipped",
+                _ if !selected.contains(&target) => "skipped",
                 None => "skipped",
                 Some(tp) => target_status(tp),
             };
