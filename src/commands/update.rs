@@ -159,6 +159,7 @@ pub fn run(args: &UpdateArgs, sys: &Sys, out: &mut dyn Write) -> Result<Exit> {
         let mut server_doc = package(SERVER_PACKAGE, &server);
         server_doc["npxCached"] = json!(cached);
         let doc = json!({
+            "schemaVersion": crate::report::SCHEMA_VERSION,
             "command": "update",
             "installed": installed,
             "install": install.name(),

@@ -136,11 +136,13 @@ fn validator(name: &str) -> &'static jsonschema::Validator {
     static UNINSTALL: OnceLock<jsonschema::Validator> = OnceLock::new();
     static DOCTOR: OnceLock<jsonschema::Validator> = OnceLock::new();
     static KEYS_LIST: OnceLock<jsonschema::Validator> = OnceLock::new();
+    static UPDATE: OnceLock<jsonschema::Validator> = OnceLock::new();
     let cell = match name {
         "init" => &INIT,
         "uninstall" => &UNINSTALL,
         "doctor" => &DOCTOR,
         "keys-list" => &KEYS_LIST,
+        "update" => &UPDATE,
         other => panic!("no schema for `{other}`"),
     };
     cell.get_or_init(|| {
@@ -166,6 +168,7 @@ fn schema_of(args: &[&str]) -> Option<&'static str> {
         "uninstall" => Some("uninstall"),
         "doctor" => Some("doctor"),
         "keys" if args.get(1) == Some(&"list") => Some("keys-list"),
+        "update" => Some("update"),
         _ => None,
     }
 }
