@@ -863,11 +863,13 @@ pub enum Answer {
 }
 
 /// The plan's errors, each with the one step past it; `saved_key` says the key just
-/// pasted or signed in with was saved although no config file was written.
+/// pasted or signed in with was saved although no config file was written; `removes`
+/// words the way past them for `uninstall`.
 pub fn report_errors(
     err: &mut dyn Write,
     plan: &Plan,
     saved_key: Option<&str>,
+    removes: bool,
 ) -> std::io::Result<()> {
     let red = RED.bold();
     let mut failing: Vec<&str> = Vec::new();
@@ -893,18 +895,23 @@ pub fn report_errors(
         None => writeln!(err, "nothing was written")?,
     }
     if !failing.is_empty() {
-        writeln!(
-            err,
-            "to set up the rest without fixing these first, pass --skip {}",
-            failing.join(",")
-        )?;
+        writeln!(err, "{}", skip_line(&failing, removes))?;
     }
     Ok(())
 }
 
+/// The one way past a plan's errors: `--skip` the failing targets.
+fn skip_line(failing: &[&str], removes: bool) -> String {
+    let verb = if removes { "remove" } else { "set up" };
+    format!(
+        "to {verb} the rest without fixing these first, pass --skip {}",
+        failing.join(",")
+    )
+}
+
 /// The plan's errors for a `--json` document's `error` (`init`, `uninstall`): each with
 /// its own next step, then the one way past them all, as [`report_errors`] says it.
-pub fn json_error(plan: &Plan) -> String {
+pub fn json_error(plan: &Plan, removes: bool) -> String {
     let mut lines: Vec<String> = plan
         .targets
         .iter()
@@ -918,10 +925,7 @@ pub fn json_error(plan: &Plan) -> String {
         .map(|t| t.target.name())
         .collect();
     if !failing.is_empty() {
-        lines.push(format!(
-            "to set up the rest without fixing these first, pass --skip {}",
-            failing.join(",")
-        ));
+        lines.push(skip_line(&failing, removes));
     }
     lines.join("\n")
 }

@@ -403,9 +403,9 @@ everything is configured with the key codeloop recorded; nothing to change"
     }
 
     if plan.has_errors() {
-        common::report_errors(err, &plan, saved_key.as_deref())?;
+        common::report_errors(err, &plan, saved_key.as_deref(), false)?;
         if doc.is_some() {
-            bail!("{}", common::json_error(&plan));
+            bail!("{}", common::json_error(&plan, false));
         }
         return Ok(Exit::Failed);
     }

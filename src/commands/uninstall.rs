@@ -142,9 +142,9 @@ fn run_inner(
         doc.insert("notes".into(), kept.clone().into());
     }
     if plan.has_errors() {
-        common::report_errors(err, &plan, None)?;
+        common::report_errors(err, &plan, None, true)?;
         if doc.is_some() {
-            bail!("{}", common::json_error(&plan));
+            bail!("{}", common::json_error(&plan, true));
         }
         return Ok(Exit::Failed);
     }
