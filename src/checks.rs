@@ -502,7 +502,7 @@ pub fn leaks(sys: &Sys, project: &Path, git_top: Option<&Path>) -> Check {
 // Shell startup files
 
 /// A key written into a shell startup file by hand (as some vendor docs show:
-/// `export CODELOOP_API_KEY=cl_live_…`). codeloop's own blocks never hold one.
+/// `export CODELOOP_API_KEY=cl_live_…`), outside codeloop's own blocks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StartupKey {
     /// As the person knows it: `~/.bashrc`.
@@ -544,8 +544,10 @@ pub fn startup_keys(paths: &Paths) -> Vec<StartupKey> {
         .into_iter()
         .filter_map(|f| Some((paths.display(&f), std::fs::read(&f).ok()?)))
         .flat_map(|(file, bytes)| {
+            let ours = codeloop_blocks(&bytes);
             find_keys(&bytes)
                 .into_iter()
+                .filter(move |(line, _)| !ours.iter().any(|r| r.contains(line)))
                 .map(move |(line, key)| StartupKey {
                     file: file.clone(),
                     line,
@@ -553,6 +555,27 @@ pub fn startup_keys(paths: &Paths) -> Vec<StartupKey> {
                 })
         })
         .collect()
+}
+
+/// The 1-based lines of codeloop's own blocks, markers included: a key there is not
+/// the person's but codeloop's (codeloop 0.1's blocks held the key itself), and the
+/// run that sets up the shell replaces it.
+fn codeloop_blocks(bytes: &[u8]) -> Vec<std::ops::RangeInclusive<usize>> {
+    use crate::edit::block::{HASH, REGION};
+    let text = String::from_utf8_lossy(bytes);
+    let mut blocks = Vec::new();
+    let mut open: Option<usize> = None;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if [HASH.begin, REGION.begin].contains(&line) {
+            open = Some(i + 1);
+        } else if [HASH.end, REGION.end].contains(&line)
+            && let Some(begin) = open.take()
+        {
+            blocks.push(begin..=i + 1);
+        }
+    }
+    blocks
 }
 
 impl StartupKey {
@@ -711,6 +734,23 @@ mod tests {
         assert!(find_keys(long.as_bytes()).is_empty());
         assert_eq!(find_keys(b"cl_live_abcdefgh_cl_live_ijklmnop").len(), 1);
         assert!(find_keys(b"").is_empty());
+    }
+
+    #[test]
+    fn a_key_in_codeloops_own_block_is_not_one_written_by_hand() {
+        let zshrc = b"export A=1\r\n# >>> codeloop >>>\r\nexport CODELOOP_API_KEY=cl_live_OLDLAYOUTKEY0001\r\n# <<< codeloop <<<\r\nexport CODELOOP_API_KEY=cl_live_MINEmine0123456789ab\r\n";
+        let blocks = codeloop_blocks(zshrc);
+        assert_eq!(blocks, [2..=4]);
+        let mine: Vec<usize> = find_keys(zshrc)
+            .into_iter()
+            .map(|(line, _)| line)
+            .filter(|line| !blocks.iter().any(|b| b.contains(line)))
+            .collect();
+        assert_eq!(mine, [5]);
+        let ps1 = b"#region codeloop\n$env:CODELOOP_API_KEY = 'cl_live_OLDLAYOUTKEY0001'\n#endregion codeloop\n";
+        assert_eq!(codeloop_blocks(ps1), [1..=3]);
+        // A marker without its partner marks nothing.
+        assert!(codeloop_blocks(b"# >>> codeloop >>>\nexport K=cl_live_abcDEF123456\n").is_empty());
     }
 
     #[test]
