@@ -12,9 +12,10 @@
 //! 4. `uninstall --only TARGET` (same scope) gives back every file byte for byte, and
 //!    removes every file and directory `init` created.
 //!
-//! Adding a client is adding a row to [`CLIENTS`] (its files per scope) and its
-//! fixtures (named by their quirk) to `fixtures/<client>/`; the lead's client registry
-//! will provide the rows.
+//! Adding a client (a file in `src/clients/`) is adding a row to [`CLIENTS`] (its files
+//! per scope, spelled out here as the specification of where they are), a `#[test]`
+//! below, and its fixtures (named by their quirk) in `fixtures/<client>/`;
+//! `every_target_of_the_cli_has_a_row` fails until the row is there.
 
 use crate::harness::clients::Scope;
 use crate::harness::snap::{show_file, show_run};
@@ -89,6 +90,154 @@ const CLIENTS: &[Client] = &[
         fixtures: &[("claude-desktop/config-with-preferences.json", None)],
     },
     Client {
+        target: "goose",
+        // User scope only, with or without --global.
+        project: Some("home/.config/goose/config.yaml"),
+        global: Some("home/.config/goose/config.yaml"),
+        fixtures: &[("goose/config-with-comments-and-other-extensions.yaml", None)],
+    },
+    Client {
+        target: "zed",
+        project: Some("project/.zed/settings.json"),
+        global: Some("home/.config/zed/settings.json"),
+        fixtures: &[
+            (
+                "zed/user-settings-comments-trailing-commas-other-server.jsonc",
+                Some("home/.config/zed/settings.json"),
+            ),
+            (
+                "zed/project-settings-folder-header-no-servers.jsonc",
+                Some("project/.zed/settings.json"),
+            ),
+        ],
+    },
+    Client {
+        target: "cline",
+        // User scope only: the file Cline 4 (extension and CLI) shares.
+        project: Some("home/.cline/data/settings/cline_mcp_settings.json"),
+        global: Some("home/.cline/data/settings/cline_mcp_settings.json"),
+        fixtures: &[
+            (
+                "cline/shared-settings-with-cli-nested-transport-server.json",
+                None,
+            ),
+            // The VS Code extension's old file, which Cline 4 no longer reads: left alone.
+            (
+                "cline/legacy-vscode-globalstorage-settings.json",
+                Some(
+                    "home/.config/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json",
+                ),
+            ),
+        ],
+    },
+    Client {
+        target: "roo",
+        project: Some("project/.roo/mcp.json"),
+        global: Some(
+            "home/.config/Code/User/globalStorage/rooveterinaryinc.roo-cline/settings/mcp_settings.json",
+        ),
+        fixtures: &[
+            ("roo/mcp-settings-with-always-allow-server.json", None),
+            (
+                "roo/fresh-mcp-settings-blank-line-no-final-newline.json",
+                Some(
+                    "home/.config/Code/User/globalStorage/rooveterinaryinc.roo-cline/settings/mcp_settings.json",
+                ),
+            ),
+        ],
+    },
+    Client {
+        target: "kiro",
+        project: Some("project/.kiro/settings/mcp.json"),
+        global: Some("home/.kiro/settings/mcp.json"),
+        fixtures: &[(
+            "kiro/user-mcp-disabled-server-auto-approve.json",
+            Some("home/.kiro/settings/mcp.json"),
+        )],
+    },
+    Client {
+        target: "junie",
+        project: Some("project/.junie/mcp/mcp.json"),
+        global: Some("home/.junie/mcp/mcp.json"),
+        fixtures: &[(
+            "junie/user-mcp-with-other-server-crlf.json",
+            Some("home/.junie/mcp/mcp.json"),
+        )],
+    },
+    Client {
+        target: "amp",
+        project: Some("project/.amp/settings.json"),
+        global: Some("home/.config/amp/settings.json"),
+        // An existing settings.jsonc is edited instead of creating settings.json.
+        fixtures: &[(
+            "amp/settings-jsonc-comments-dotted-keys-other-server.jsonc",
+            Some("home/.config/amp/settings.jsonc"),
+        )],
+    },
+    Client {
+        target: "augment",
+        project: Some("project/.augment/settings.json"),
+        global: Some("home/.augment/settings.json"),
+        fixtures: &[(
+            "augment/user-settings-comments-tool-permissions.jsonc",
+            Some("home/.augment/settings.json"),
+        )],
+    },
+    Client {
+        target: "copilot",
+        project: Some("project/.github/mcp.json"),
+        global: Some("home/.copilot/mcp-config.json"),
+        fixtures: &[
+            (
+                "copilot/mcp-config-written-by-copilot-mcp-add.json",
+                Some("home/.copilot/mcp-config.json"),
+            ),
+            // An existing .mcp.json hides .github/mcp.json: codeloop's entry goes there.
+            (
+                "copilot/mcp-json-shared-with-claude-code.json",
+                Some("project/.mcp.json"),
+            ),
+        ],
+    },
+    Client {
+        target: "opencode",
+        project: Some("project/opencode.json"),
+        global: Some("home/.config/opencode/opencode.json"),
+        fixtures: &[
+            // An existing opencode.jsonc is edited instead of creating opencode.json.
+            (
+                "opencode/opencode-jsonc-comments-trailing-commas-other-servers.jsonc",
+                Some("project/opencode.jsonc"),
+            ),
+            (
+                "opencode/opencode-json-strict-with-provider.json",
+                Some("home/.config/opencode/opencode.json"),
+            ),
+        ],
+    },
+    Client {
+        target: "qwen",
+        project: Some("project/.qwen/settings.json"),
+        global: Some("home/.qwen/settings.json"),
+        fixtures: &[("qwen/settings-comments-version-other-server.json", None)],
+    },
+    Client {
+        target: "kilo",
+        project: Some("project/.kilo/kilo.json"),
+        global: Some("home/.config/kilo/kilo.json"),
+        // An existing kilo.jsonc is edited instead of creating kilo.json.
+        fixtures: &[(
+            "kilo/kilo-jsonc-permission-and-other-servers.jsonc",
+            Some("home/.config/kilo/kilo.jsonc"),
+        )],
+    },
+    Client {
+        target: "crush",
+        project: Some("project/.crush.json"),
+        global: Some("home/.config/crush/crush.json"),
+        fixtures: &[("crush/crush-json-strict-providers-and-lsp.json", None)],
+    },
+    Client {
         target: "bash",
         project: Some("home/.bashrc"),
         global: None,
@@ -101,6 +250,10 @@ const CLIENTS: &[Client] = &[
             ),
             (
                 "shell/bash-profile-sourcing-bashrc",
+                Some("home/.bash_profile"),
+            ),
+            (
+                "shell/bash-profile-sourcing-bashrc-local",
                 Some("home/.bash_profile"),
             ),
         ],
@@ -247,12 +400,20 @@ fn client(target: &str) {
     for scope in Scope::ALL {
         case(client, None, scope);
         for fixture in client.fixtures {
-            // A fixture for a file of one scope only (settings.local.json, a login file).
-            if let Some(at) = fixture.1
-                && scope == Scope::Global
-                && at.starts_with("project/")
-            {
-                continue;
+            // A fixture for a file of one scope only: a project file
+            // (settings.local.json, .mcp.json) is no case of --global, and a user file
+            // is no case of a project run that writes only project files.
+            if let Some(at) = fixture.1 {
+                let skip = match scope {
+                    Scope::Global => at.starts_with("project/"),
+                    Scope::Project => {
+                        at.starts_with("home/")
+                            && client.project.is_some_and(|f| f.starts_with("project/"))
+                    }
+                };
+                if skip {
+                    continue;
+                }
             }
             case(client, Some(fixture), scope);
         }
@@ -283,6 +444,34 @@ fn every_target_of_the_cli_has_a_row() {
             CLIENTS.iter().any(|c| c.target == target),
             "{target} has no row in the client table"
         );
+    }
+}
+
+/// The `--json` schemas name every target the CLI knows, in its order, and no other
+/// (and `windows-env`, which the CLI lists on Windows only).
+#[test]
+fn every_target_of_the_cli_is_in_the_json_schemas() {
+    let mut targets = cli_targets();
+    if !targets.iter().any(|t| t == "windows-env") {
+        targets.push("windows-env".to_owned());
+    }
+    for (schema, pointer) in [
+        ("init", "/$defs/targetName/enum"),
+        ("uninstall", "/$defs/target/properties/name/enum"),
+        ("doctor", "/$defs/target/properties/name/enum"),
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("schemas")
+            .join(format!("{schema}.schema.json"));
+        let doc: serde_json::Value = serde_json::from_str(&read(&path)).unwrap();
+        let names: Vec<String> = doc
+            .pointer(pointer)
+            .and_then(|v| v.as_array())
+            .unwrap_or_else(|| panic!("{schema}.schema.json has no {pointer}"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(names, targets, "the target names in {schema}.schema.json");
     }
 }
 
@@ -319,6 +508,71 @@ fn windsurf() {
 #[test]
 fn claude_desktop() {
     client("claude-desktop");
+}
+
+#[test]
+fn goose() {
+    client("goose");
+}
+
+#[test]
+fn zed() {
+    client("zed");
+}
+
+#[test]
+fn cline() {
+    client("cline");
+}
+
+#[test]
+fn roo() {
+    client("roo");
+}
+
+#[test]
+fn kiro() {
+    client("kiro");
+}
+
+#[test]
+fn junie() {
+    client("junie");
+}
+
+#[test]
+fn amp() {
+    client("amp");
+}
+
+#[test]
+fn augment() {
+    client("augment");
+}
+
+#[test]
+fn copilot() {
+    client("copilot");
+}
+
+#[test]
+fn opencode() {
+    client("opencode");
+}
+
+#[test]
+fn qwen() {
+    client("qwen");
+}
+
+#[test]
+fn kilo() {
+    client("kilo");
+}
+
+#[test]
+fn crush() {
+    client("crush");
 }
 
 #[test]

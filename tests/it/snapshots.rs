@@ -58,6 +58,7 @@ const COMMANDS: &[&[&str]] = &[
     &["keys", "create"],
     &["keys", "list"],
     &["keys", "revoke"],
+    &["update"],
     &["completions"],
 ];
 
