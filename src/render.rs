@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 use similar::{ChangeTag, TextDiff};
 
+use crate::auth::Notice;
 use crate::plan::{EnvEdit, FileEdit, Plan, Status, user_env};
 use crate::secret::mask_secrets;
 
@@ -121,6 +122,39 @@ fn edit(
         }
     }
     Ok(())
+}
+
+/// Words a notice of the key chain: what to do goes to `out` (the sign-in page),
+/// warnings to `err`. Keys never appear (a notice holds none).
+pub fn notice(n: &Notice<'_>, out: &mut dyn Write, err: &mut dyn Write) {
+    let _ = match n {
+        Notice::SignInPage { url, timeout } => writeln!(
+            out,
+            "to sign in, open this page in a browser on this computer (opening it for you now):\n\n  {url}\n\nwaiting up to {} seconds for the sign-in to finish…",
+            timeout.as_secs()
+        )
+        .and_then(|()| out.flush()),
+        Notice::BrowserNotOpened(e) => writeln!(
+            out,
+            "could not open a browser ({e}); open the page above yourself"
+        ),
+        Notice::LooseFile { shown, path, mode } => writeln!(
+            err,
+            "{YELLOW}warning:{YELLOW:#} {shown} has mode {mode:04o}, so other users may read your secret; codeloop makes it 0600 when it saves one (or run `chmod 600 {}`)",
+            path.display()
+        ),
+        Notice::NotAKey { err: e, tries_left } => {
+            let left = if *tries_left == 1 {
+                "1 try".to_owned()
+            } else {
+                format!("{tries_left} tries")
+            };
+            writeln!(
+                err,
+                "{YELLOW}that {e}{YELLOW:#}; paste it again ({left} left)"
+            )
+        }
+    };
 }
 
 /// One line per file (and `HKCU\Environment` value) of the plan, for reading at a

@@ -19,6 +19,8 @@ use thiserror::Error;
 use crate::api::{Api, ApiError, Grant, Want};
 use crate::sys::Sys;
 
+use super::{Notice, Notify};
+
 #[derive(Debug, Error)]
 pub enum SignInError {
     #[error(
@@ -67,15 +69,16 @@ pub fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-/// Runs the browser sign-in and returns what the service issued for `want`. Prints
-/// the page's URL on `out` (for SSH and headless machines), and tries to open it.
+/// Runs the browser sign-in and returns what the service issued for `want`. Hands
+/// the page's URL to `notify` (to show it, for SSH and headless machines), and tries
+/// to open it.
 pub fn sign_in(
     sys: &Sys,
     api: &Api,
     want: &Want,
     rotate: bool,
     timeout: Duration,
-    out: &mut dyn Write,
+    notify: Notify<'_>,
 ) -> Result<Grant, SignInError> {
     let retry = api.retry();
     let listen = |err| SignInError::Listen { err, retry };
@@ -86,17 +89,9 @@ pub fn sign_in(
     let verifier = random_verifier()?;
     let url = api.sign_in_url(port, &state, &challenge(&verifier), rotate, want);
 
-    let _ = writeln!(
-        out,
-        "to sign in, open this page in a browser on this computer (opening it for you now):\n\n  {url}\n\nwaiting up to {} seconds for the sign-in to finish…",
-        timeout.as_secs()
-    );
-    let _ = out.flush();
+    notify(Notice::SignInPage { url: &url, timeout });
     if let Err(e) = sys.open_browser(&url) {
-        let _ = writeln!(
-            out,
-            "could not open a browser ({e}); open the page above yourself"
-        );
+        notify(Notice::BrowserNotOpened(&e));
     }
     let (stream, code) = wait_for_callback(&listener, &state, timeout, retry)?;
     // One shot: a replayed callback finds nothing listening.

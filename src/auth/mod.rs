@@ -10,7 +10,6 @@ pub mod loopback;
 pub mod session;
 pub mod store;
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -18,7 +17,6 @@ use thiserror::Error;
 
 use crate::edit::json;
 use crate::paths::Paths;
-use crate::render::YELLOW;
 use crate::sys::Sys;
 
 pub use crate::secret::{ApiKey, ENV_VAR, InvalidKey, PLACEHOLDER, PREFIX, mask_secrets};
@@ -130,6 +128,33 @@ pub fn no_key_message(command: &str) -> String {
     )
 }
 
+/// What the key chain has to tell the person while it works. Nothing under
+/// `crate::auth` prints: the command hands in a sink ([`Notify`]) and
+/// `crate::render::notice` words each one.
+#[derive(Debug)]
+pub enum Notice<'a> {
+    /// The browser sign-in page: its URL is shown too (for SSH and headless
+    /// machines), and the listener waits `timeout`.
+    SignInPage { url: &'a str, timeout: Duration },
+    /// The browser could not be started; the person opens the page themselves.
+    BrowserNotOpened(&'a std::io::Error),
+    /// A file holding a secret (`shown` as the person knows it) is readable or
+    /// writable by others: its permission bits, e.g. `0o644`.
+    LooseFile {
+        shown: String,
+        path: &'a std::path::Path,
+        mode: u32,
+    },
+    /// A paste that is not a key (never echoed); `tries_left` more are allowed.
+    NotAKey { err: InvalidKey, tries_left: usize },
+}
+
+/// Where [`Notice`]s go.
+pub type Notify<'a> = &'a mut dyn FnMut(Notice<'_>);
+
+/// A sink that drops every notice (tests, and callers with no one to tell).
+pub fn ignore(_: Notice<'_>) {}
+
 /// How far [`resolve_key_with`] may go.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Resolve<'a> {
@@ -149,8 +174,7 @@ pub fn resolve_key_with(
     sys: &mut Sys,
     paths: &Paths,
     how: Resolve<'_>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
+    notify: Notify<'_>,
 ) -> Result<Option<(ApiKey, KeySource)>, AuthError> {
     if how.key_stdin {
         return read_stdin_key(sys).map(|k| Some((k, KeySource::Stdin)));
@@ -161,7 +185,7 @@ pub fn resolve_key_with(
     }
     if let Some(found) = resolve_key(sys, paths)? {
         if let KeySource::ConfigFile(p) = &found.1 {
-            store::warn_if_loose(paths, p, err);
+            store::check_mode(paths, p, notify);
         }
         return Ok(Some(found));
     }
@@ -184,18 +208,18 @@ pub fn resolve_key_with(
             name: crate::api::default_key_name(sys),
         };
         let crate::api::Grant::Key(key) =
-            loopback::sign_in(sys, &api, &want, false, DEFAULT_TIMEOUT, out)?
+            loopback::sign_in(sys, &api, &want, false, DEFAULT_TIMEOUT, notify)?
         else {
             unreachable!("a sign-in for a key grants a key")
         };
         (key, KeySource::SignIn(paths.config_json.clone()))
     } else {
         (
-            paste_key(sys, err)?,
+            paste_key(sys, notify)?,
             KeySource::Pasted(paths.config_json.clone()),
         )
     };
-    store::save(paths, &key, err)?;
+    store::save(paths, &key, notify)?;
     Ok(Some((key, source)))
 }
 
@@ -216,7 +240,7 @@ pub const PASTE_TRIES: usize = 3;
 /// A key pasted at the prompt: the prompt shows `*` for each character; an invalid
 /// paste is named by what is wrong with it (never echoed) and asked again, up to
 /// [`PASTE_TRIES`] times in all.
-fn paste_key(sys: &mut Sys, err: &mut dyn Write) -> Result<ApiKey, AuthError> {
+fn paste_key(sys: &mut Sys, notify: Notify<'_>) -> Result<ApiKey, AuthError> {
     let mut tries = PASTE_TRIES;
     loop {
         let raw = sys
@@ -226,28 +250,26 @@ fn paste_key(sys: &mut Sys, err: &mut dyn Write) -> Result<ApiKey, AuthError> {
             Ok(key) => return Ok(key),
             Err(e) if tries > 1 => {
                 tries -= 1;
-                let left = if tries == 1 { "1 try" } else { "2 tries" };
-                let _ = writeln!(
-                    err,
-                    "{YELLOW}that {e}{YELLOW:#}; paste it again ({left} left)"
-                );
+                notify(Notice::NotAKey {
+                    err: e,
+                    tries_left: tries,
+                });
             }
             Err(e) => return Err(AuthError::BadPastedKey(e)),
         }
     }
 }
 
-/// Said once (on stderr) when `init --key` is used: the process list shows it.
-pub fn warn_key_argument(err: &mut dyn Write, also_stdin: bool) {
-    let _ = writeln!(
-        err,
-        "{YELLOW}warning:{YELLOW:#} a key given with --key is visible to other users of this computer in the process list (ps); keep it private with --key-stdin (pipe it in) or {ENV_VAR} in the environment{}",
+/// Said once when `init --key` is used: the process list shows the key.
+pub fn key_argument_warning(also_stdin: bool) -> String {
+    format!(
+        "a key given with --key is visible to other users of this computer in the process list (ps); keep it private with --key-stdin (pipe it in) or {ENV_VAR} in the environment{}",
         if also_stdin {
             "; --key is ignored because --key-stdin comes first"
         } else {
             ""
         }
-    );
+    )
 }
 
 /// How long the browser sign-in waits unless `--timeout` says otherwise.
@@ -337,13 +359,13 @@ mod tests {
         let paths = Paths::resolve(&sys, &home, dir.path());
         if file_key {
             let key = ApiKey::parse(FILE_KEY).unwrap();
-            store::save(&paths, &key, &mut Vec::new()).unwrap();
+            store::save(&paths, &key, &mut ignore).unwrap();
         }
         (dir, sys, paths)
     }
 
     fn resolve(sys: &mut Sys, paths: &Paths, how: Resolve<'_>) -> Option<(ApiKey, KeySource)> {
-        resolve_key_with(sys, paths, how, &mut Vec::new(), &mut Vec::new()).unwrap()
+        resolve_key_with(sys, paths, how, &mut ignore).unwrap()
     }
 
     #[test]
@@ -408,7 +430,7 @@ mod tests {
             key_arg: Some(ARG_KEY),
             interactive: false,
         };
-        let e = resolve_key_with(&mut sys, &paths, how, &mut Vec::new(), &mut Vec::new())
+        let e = resolve_key_with(&mut sys, &paths, how, &mut ignore)
             .unwrap_err()
             .to_string();
         assert!(e.contains("--key-stdin") && !e.contains("SENTINEL"), "{e}");
@@ -417,7 +439,7 @@ mod tests {
             key_arg: None,
             interactive: true,
         };
-        let e = resolve_key_with(&mut sys, &paths, how, &mut Vec::new(), &mut Vec::new())
+        let e = resolve_key_with(&mut sys, &paths, how, &mut ignore)
             .unwrap_err()
             .to_string();
         assert!(e.contains("pasted") && !e.contains("SENTINEL"), "{e}");
@@ -425,7 +447,7 @@ mod tests {
             key_arg: Some("cl_live_bad!SENTINEL"),
             ..Resolve::default()
         };
-        let e = resolve_key_with(&mut sys, &paths, how, &mut Vec::new(), &mut Vec::new())
+        let e = resolve_key_with(&mut sys, &paths, how, &mut ignore)
             .unwrap_err()
             .to_string();
         assert!(e.contains("--key") && !e.contains("SENTINEL"), "{e}");
@@ -449,20 +471,23 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&paths.config_json, std::fs::Permissions::from_mode(0o644))
             .unwrap();
-        let mut err = Vec::new();
+        let mut loose = Vec::new();
         let key = ApiKey::parse("cl_live_NEWkey012345").unwrap();
         assert_eq!(
-            store::save(&paths, &key, &mut err).unwrap(),
+            store::save(&paths, &key, &mut |n| {
+                if let Notice::LooseFile { shown, mode, .. } = n {
+                    loose.push((shown, mode));
+                }
+            })
+            .unwrap(),
             store::Saved::Replaced
         );
-        let err = String::from_utf8(err).unwrap();
-        assert!(err.contains("0644") && err.contains("config.json"), "{err}");
-        assert!(!err.contains("OLDkey") && !err.contains("NEWkey"), "{err}");
+        assert_eq!(loose, [("~/.codeloop/config.json".to_owned(), 0o644)]);
         let text = std::fs::read_to_string(&paths.config_json).unwrap();
         assert_eq!(text, original.replace("OLDkey", "NEWkey"));
         assert_eq!(mode(&paths.config_json), 0o600);
         assert_eq!(
-            store::save(&paths, &key, &mut Vec::new()).unwrap(),
+            store::save(&paths, &key, &mut ignore).unwrap(),
             store::Saved::Unchanged
         );
     }
@@ -474,7 +499,7 @@ mod tests {
         #[allow(clippy::disallowed_methods)] // seeding the test's own temp dir
         std::fs::write(&paths.config_json, "{ \"apiKey\": ").unwrap();
         let key = ApiKey::parse("cl_live_NEWkey012345").unwrap();
-        let e = store::save(&paths, &key, &mut Vec::new())
+        let e = store::save(&paths, &key, &mut ignore)
             .unwrap_err()
             .to_string();
         assert!(

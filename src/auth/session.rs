@@ -5,7 +5,7 @@
 //! session is sent only to the base URL it came from, only in an `Authorization`
 //! header. Nothing here prints the token.
 
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
@@ -15,7 +15,7 @@ use crate::api::Session;
 use crate::fsx::{self, Mode, SECRET_FILE_MODE};
 use crate::paths::Paths;
 
-use super::store;
+use super::{Notify, store};
 
 #[derive(Debug, Error)]
 pub enum SessionError {
@@ -74,8 +74,8 @@ pub fn save(paths: &Paths, base: &str, session: &Session) -> Result<PathBuf, Ses
     Ok(file)
 }
 
-/// The session saved for `base`. Warns on `err` when the file is readable by others.
-pub fn load(paths: &Paths, base: &str, err: &mut dyn Write) -> Result<Session, SessionError> {
+/// The session saved for `base`. Tells `notify` when the file is readable by others.
+pub fn load(paths: &Paths, base: &str, notify: Notify<'_>) -> Result<Session, SessionError> {
     let file = path(paths);
     let shown = paths.display(&file);
     let text = match std::fs::read_to_string(&file) {
@@ -88,7 +88,7 @@ pub fn load(paths: &Paths, base: &str, err: &mut dyn Write) -> Result<Session, S
             });
         }
     };
-    store::warn_if_loose(paths, &file, err);
+    store::check_mode(paths, &file, notify);
     let doc: Value = serde_json::from_str(&text).map_err(|_| SessionError::Corrupt {
         path: shown.clone(),
     })?;

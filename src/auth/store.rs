@@ -3,15 +3,14 @@
 //! writes atomically, and leaves the file 0600 in a 0700 directory. Reading is in
 //! `resolve_key`. Nothing else here writes.
 
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 
 use crate::edit::json;
 use crate::fsx::{self, Mode, SECRET_FILE_MODE};
 use crate::paths::Paths;
-use crate::render::YELLOW;
 
-use super::{ApiKey, AuthError};
+use super::{ApiKey, AuthError, Notice, Notify};
 
 /// What `save` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,8 +22,8 @@ pub enum Saved {
 }
 
 /// Saves `key` as `apiKey` in `~/.codeloop/config.json`, keeping everything else in
-/// the file. Warns on `err` when the file was readable by others (it is made 0600).
-pub fn save(paths: &Paths, key: &ApiKey, err: &mut dyn Write) -> Result<Saved, AuthError> {
+/// the file. Tells `notify` when the file was readable by others (it is made 0600).
+pub fn save(paths: &Paths, key: &ApiKey, notify: Notify<'_>) -> Result<Saved, AuthError> {
     let path = &paths.config_json;
     let shown = paths.display(path);
     fsx::create_private_dir(&paths.codeloop_dir).map_err(|e| AuthError::Write {
@@ -42,7 +41,7 @@ pub fn save(paths: &Paths, key: &ApiKey, err: &mut dyn Write) -> Result<Saved, A
         }
     };
     if current.is_some() {
-        warn_if_loose(paths, path, err);
+        check_mode(paths, path, notify);
     }
     let value = serde_json::Value::String(key.expose().to_owned());
     let edited =
@@ -86,15 +85,14 @@ pub fn loose_mode(path: &Path) -> Option<u32> {
     }
 }
 
-/// Warns (on stderr) that the key file is readable or writable by others.
-pub fn warn_if_loose(paths: &Paths, path: &Path, err: &mut dyn Write) {
+/// Tells `notify` when the file holding a secret is readable or writable by others.
+pub fn check_mode(paths: &Paths, path: &Path, notify: Notify<'_>) {
     if let Some(mode) = loose_mode(path) {
-        let _ = writeln!(
-            err,
-            "{YELLOW}warning:{YELLOW:#} {} has mode {mode:04o}, so other users may read your API key; codeloop makes it 0600 when it saves a key (or run `chmod 600 {}`)",
-            paths.display(path),
-            path.display()
-        );
+        notify(Notice::LooseFile {
+            shown: paths.display(path),
+            path,
+            mode,
+        });
     }
 }
 

@@ -40,7 +40,10 @@ pub fn login(args: &LoginArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exi
     } else {
         let api = Api::from_sys(sys)?.retry_with("codeloop login");
         let timeout = Duration::from_secs(args.timeout);
-        let grant = loopback::sign_in(sys, &api, &want, false, timeout, out)?;
+        // A sign-in has only the page to show; it goes where `login` writes.
+        let grant = loopback::sign_in(sys, &api, &want, false, timeout, &mut |n| {
+            crate::render::notice(&n, out, &mut std::io::sink())
+        })?;
         (api, grant)
     };
     let (api, Grant::Session(session)) = grant else {
@@ -128,7 +131,9 @@ pub fn keys(
     }
     let paths = paths(sys)?;
     let api = Api::from_sys(sys)?;
-    let session = session::load(&paths, api.base(), err)?;
+    let session = session::load(&paths, api.base(), &mut |n| {
+        crate::render::notice(&n, out, err)
+    })?;
     match &args.command {
         KeysCommand::Create(c) => create(c, sys, &paths, &api, &session, out, err),
         KeysCommand::List(l) => list(l.json, sys, &paths, &api, &session, out),

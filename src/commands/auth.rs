@@ -50,7 +50,9 @@ pub fn run(
         } else {
             let api = Api::from_sys(sys)?;
             let timeout = Duration::from_secs(args.timeout);
-            loopback::sign_in(sys, &api, &want, args.rotate, timeout, out)?
+            loopback::sign_in(sys, &api, &want, args.rotate, timeout, &mut |n| {
+                crate::render::notice(&n, out, err)
+            })?
         };
         match grant {
             Grant::Key(key) => key,
@@ -88,7 +90,7 @@ pub fn save_key(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<()> {
-    let saved = store::save(paths, key, err)?;
+    let saved = store::save(paths, key, &mut |n| crate::render::notice(&n, out, err))?;
     let file = paths.display(&paths.config_json);
     match saved {
         store::Saved::Created | store::Saved::Replaced => writeln!(
@@ -117,7 +119,7 @@ fn status(sys: &Sys, paths: &Paths, out: &mut dyn Write, err: &mut dyn Write) ->
     match auth::resolve_key(sys, paths)? {
         Some((key, source)) => {
             if let KeySource::ConfigFile(p) = &source {
-                store::warn_if_loose(paths, p, err);
+                store::check_mode(paths, p, &mut |n| crate::render::notice(&n, out, err));
             }
             writeln!(out, "API key: {key} (from {})", source.describe(paths))?;
             Ok(Exit::Ok)

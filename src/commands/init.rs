@@ -27,7 +27,11 @@ pub fn run(
     err: &mut dyn Write,
 ) -> Result<Exit> {
     if args.key.is_some() {
-        auth::warn_key_argument(err, args.key_stdin);
+        writeln!(
+            err,
+            "{YELLOW}warning:{YELLOW:#} {}",
+            auth::key_argument_warning(args.key_stdin)
+        )?;
     }
     if args.json {
         // One document, whatever happens: errors go into it too, and every field is
@@ -288,7 +292,9 @@ fn run_inner(
         // Never prompt in a dry run, a check, --json or --yes.
         interactive: prompts,
     };
-    let key = match auth::resolve_key_with(sys, &ctx.paths, how, out, err) {
+    let key = match auth::resolve_key_with(sys, &ctx.paths, how, &mut |n| {
+        crate::render::notice(&n, out, err)
+    }) {
         Ok(key) => key,
         Err(auth::AuthError::Cancelled { interrupted }) => {
             writeln!(out, "cancelled; nothing was written")?;
