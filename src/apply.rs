@@ -394,20 +394,26 @@ fn apply_one(
         })?;
         &again
     } else {
+        // The text stays in `edit` (a copy of a large file would cost its size again).
         again = Planned {
-            after: edit.after.clone(),
+            after: None,
             remove_file: edit.remove_file,
             changes: edit.changes.clone(),
             notes: Vec::new(),
         };
         &again
     };
+    let after_text = if replanned {
+        planned.after.as_deref()
+    } else {
+        edit.after.as_deref()
+    };
     let current_bytes = current.map(|t| encoding.bytes(t));
     let mut file = prior.clone().unwrap_or_default();
     let current_hash = current_bytes.as_deref().map(fsx::content_hash);
     let first_write = file.written.is_none();
 
-    let Some(after) = &planned.after else {
+    let Some(after) = after_text else {
         // Nothing to write: only the record changes (an entry already there).
         set_changes(record, &key, file, planned, paths);
         return Ok(replanned.then_some(Outcome::AlreadyDone));
