@@ -213,6 +213,19 @@ fn login_without_a_browser_posts_the_password_in_the_body_only() {
 // ---------------------------------------------------------------------------------
 // signup
 
+/// The line a stand-in opener (started in the background) writes to `path`, once it
+/// is written: the shell creates the file before printf fills it.
+fn written_line(path: &std::path::Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.ends_with('\n') || Instant::now() >= deadline {
+            return text.trim().to_owned();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn signup_opens_the_page_and_always_prints_it() {
     let mut s = Sandbox::without_key();
@@ -236,11 +249,7 @@ fn signup_opens_the_page_and_always_prints_it() {
     out.assert_code(0);
     out.stdout_has(&url);
     out.stdout_has("codeloop login");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !argv.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert_eq!(read(&argv).trim(), url);
+    assert_eq!(written_line(&argv), url);
 
     // Headless (no display, no $BROWSER): xdg-open is not even tried; the URL is
     // there to copy.
@@ -262,11 +271,7 @@ fn signup_opens_the_page_and_always_prints_it() {
     s.env.push(("DISPLAY".into(), ":0".into()));
     s.run(&["signup"]).assert_code(0);
     let opened = s.root.join("argv.xdg");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !opened.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert_eq!(read(&opened).trim(), url);
+    assert_eq!(written_line(&opened), url);
     s.env.pop();
     std::fs::remove_file(&xdg).unwrap();
     let out = s.run(&["signup", "--no-browser"]);
