@@ -11,7 +11,9 @@ fn readme() -> String {
 
 /// The section of the README under `heading`, up to the next heading.
 fn section<'a>(text: &'a str, heading: &str) -> &'a str {
-    let start = text.find(heading).unwrap_or_else(|| panic!("README has {heading}"));
+    let start = text
+        .find(heading)
+        .unwrap_or_else(|| panic!("README has {heading}"));
     let rest = &text[start + heading.len()..];
     let end = rest.find("\n#").unwrap_or(rest.len());
     &rest[..end]
@@ -29,11 +31,7 @@ fn the_targets_list_names_every_target_in_order() {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    let listed: Vec<&str> = line
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .collect();
+    let listed: Vec<&str> = line.split('`').skip(1).step_by(2).collect();
     assert_eq!(listed, Target::names(), "README: {line}");
 }
 
@@ -49,7 +47,11 @@ fn every_client_has_a_detection_row_and_a_files_row_in_registry_order() {
         let at = detection
             .find(&row)
             .unwrap_or_else(|| panic!("no detection row for {} ({row:?})", c.id));
-        assert!(at >= last_detection, "{} is out of order in Detection", c.id);
+        assert!(
+            at >= last_detection,
+            "{} is out of order in Detection",
+            c.id
+        );
         last_detection = at;
         let row = format!("\n| {} |", c.id);
         let at = files
