@@ -25,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 runs=${RUNS:-30}
-rounds=${ROUNDS:-3}
+rounds=${ROUNDS:-5}
 hand_rev=${HAND_REV:-f8d8d17beca89c583fa2c4be828d63d38c144698}
 
 say() { printf '\n== %s\n' "$*" >&2; }
@@ -58,18 +58,18 @@ if [[ -z "${SKIP_BUILD:-}" ]]; then
     for v in "${variants[@]}"; do
         say "clean release build: $v (load: $(cut -d' ' -f1-3 /proc/loadavg))"
         rm -rf "${out:?}/$v"
-        t0=$(date +%s.%N)
+        # Wall time, and CPU time (user + system), which other people's builds on a
+        # shared machine disturb far less.
         # shellcheck disable=SC2086 # flags is a word list
-        CARGO_TARGET_DIR=$out/$v cargo build --release --locked --quiet ${flags[$v]} \
+        CARGO_TARGET_DIR=$out/$v /usr/bin/time -f '%e %U %S' -o "$out/$v.build-time" \
+            cargo build --release --locked --quiet ${flags[$v]} \
             --manifest-path "${src[$v]}/Cargo.toml"
-        t1=$(date +%s.%N)
-        echo "$t0 $t1" | awk '{printf "%.0f\n", $2 - $1}' >"$out/$v.build-seconds"
     done
 fi
 for v in "${variants[@]}"; do
     bin[$v]=$out/$v/release/codeloop
     size_kb[$v]=$(($(stat -c %s "${bin[$v]}") / 1024))
-    build_s[$v]=$(cat "$out/$v.build-seconds" 2>/dev/null || echo "?")
+    build_s[$v]=$(awk '{printf "%.0f s wall, %.0f s CPU", $1, $2 + $3}' "$out/$v.build-time" 2>/dev/null || echo "?")
 done
 
 home=$work/home
@@ -123,7 +123,7 @@ for r in $(seq 1 "$rounds"); do
                 console.log(r.command, (r.median * 1000).toFixed(3))' "$work/$p-$r.json")
     done
 done
-median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{a[NR]=$1} END {printf "%.2f\n", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 ratio() { node -e 'console.log((process.argv[1]/process.argv[2]).toFixed(2))' "$1" "$2"; }
 # shellcheck disable=SC2086 # the command line is split into words on purpose
 peak() { /usr/bin/time -v $1 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}'; }
@@ -131,9 +131,13 @@ peak() { /usr/bin/time -v $1 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {p
 say "leak scan (scripts/leak-scan-bench.sh)"
 leak=$(CODELOOP_BINS="hand=${bin[hand]} gix=${bin[gix]} git=${bin[git]}" "$root/scripts/leak-scan-bench.sh")
 
-declare -A med
+range() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.1f–%.1f\n", lo, hi}'; }
+declare -A med spread
 for p in small big; do
-    for v in "${variants[@]}"; do med[$p-$v]=$(echo "${times[$p-$v]}" | median); done
+    for v in "${variants[@]}"; do
+        med[$p-$v]=$(echo "${times[$p-$v]}" | median)
+        spread[$p-$v]=$(echo "${times[$p-$v]}" | range)
+    done
 done
 cat <<EOF
 
@@ -145,9 +149,10 @@ load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); medians of $rounds ro
 | init --dry-run, typical home, bench.sh's project (fresh \`git init\`) | ${med[small-hand]} ms | ${med[small-gix]} ms | ${med[small-git]} ms |
 | the same, a project of 2,000 committed files | ${med[big-hand]} ms | ${med[big-gix]} ms | ${med[big-git]} ms |
 | ratio to hand (fresh / 2,000 files) | 1 | $(ratio "${med[small-gix]}" "${med[small-hand]}")× / $(ratio "${med[big-gix]}" "${med[big-hand]}")× | $(ratio "${med[small-git]}" "${med[small-hand]}")× / $(ratio "${med[big-git]}" "${med[big-hand]}")× |
+| rounds' medians, fresh / 2,000 files | ${spread[small-hand]} / ${spread[big-hand]} | ${spread[small-gix]} / ${spread[big-gix]} | ${spread[small-git]} / ${spread[big-git]} |
 | peak RSS, dry run, 2,000 files (KiB) | $(peak "$(cmd hand "$big")") | $(peak "$(cmd gix "$big")") | $(peak "$(cmd git "$big")") |
 | release binary | ${size_kb[hand]} KiB | ${size_kb[gix]} KiB | ${size_kb[git]} KiB |
-| clean release build | ${build_s[hand]} s | ${build_s[gix]} s | ${build_s[git]} s |
+| clean release build | ${build_s[hand]} | ${build_s[gix]} | ${build_s[git]} |
 
 $leak
 EOF
