@@ -9,6 +9,8 @@
 #
 #   scripts/bench.sh            full run (about 3 minutes here)
 #   RUNS=10 scripts/bench.sh    fewer repetitions
+#   CODELOOP_BIN=target/bench-git/gix/release/codeloop scripts/bench.sh
+#                               time that binary (no build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -22,9 +24,13 @@ for tool in hyperfine /usr/bin/time node npm; do
     }
 done
 
-say "release build"
-cargo build --release --quiet
-bin=$root/target/release/codeloop
+if [[ -n "${CODELOOP_BIN:-}" ]]; then
+    bin=$(realpath "$CODELOOP_BIN")
+else
+    say "release build"
+    cargo build --release --quiet
+    bin=$root/target/release/codeloop
+fi
 if ! (cd bench && npm ls --depth=0 >/dev/null 2>&1); then
     (cd bench && npm ci --no-audit --no-fund --silent)
 fi
@@ -43,7 +49,7 @@ gen mcp "$tpl/home/.cursor/mcp.json" 4
 gen zshrc "$tpl/home/.zshrc" 120
 gen zshrc "$tpl/home/.bashrc" 80
 printf '{\n  "mcpServers": {}\n}\n' >"$tpl/project/.cursor/mcp.json"
-git -C "$tpl/project" init -q
+HOME=$tpl/home GIT_CONFIG_NOSYSTEM=1 git -C "$tpl/project" init -q
 fresh=$work/run
 prepare="rm -rf $fresh && cp -a $tpl $fresh"
 # The environment both tools get: the sandboxed home, the key, nothing else.

@@ -19,6 +19,8 @@ fi
 scripts/test-deps.sh
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
+# The build that asks the git binary every time (README "Performance"; bench-git.sh).
+cargo clippy --lib --bins --no-default-features -- -D warnings
 cargo clippy --target x86_64-pc-windows-gnu --lib --bins --test windows_env -- -D warnings
 
 # Every snapshot an assertion reads is listed in $refs (insta appends to it); a

@@ -245,10 +245,10 @@ pub fn scan(sys: &Sys, project: &Path, git_top: Option<&Path>) -> Result<Scan, S
     let started = Instant::now();
     let root = git_top.unwrap_or(project);
     let (tracked, listed_by) = match git_top {
-        Some(top) => match crate::git::tracked(sys, top) {
-            Some(list) => (list, "index"),
-            None => (git_ls_files(sys, top)?, "git"),
-        },
+        Some(top) => {
+            let (list, via) = crate::git::tracked(sys, top)?;
+            (list, via.label())
+        }
         None => (Vec::new(), "none"),
     };
     // Directories that may hold an untracked `.env*` file: the project, the top,
@@ -286,29 +286,6 @@ pub fn scan(sys: &Sys, project: &Path, git_top: Option<&Path>) -> Result<Scan, S
     scan.listed_by = listed_by;
     scan.elapsed = started.elapsed();
     Ok(scan)
-}
-
-/// `git ls-files -z` in `top`, for layouts `crate::git` leaves to git.
-fn git_ls_files(sys: &Sys, top: &Path) -> Result<Vec<String>, String> {
-    let git = sys
-        .which("git")
-        .ok_or("git is not on PATH, so the files it tracks cannot be listed")?;
-    let output = sys
-        .run_all(&git, &[&["ls-files", "-z"]], top)
-        .pop()
-        .ok_or("git did not run")?
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "`git ls-files` failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout)
-        .split('\0')
-        .filter(|p| !p.is_empty())
-        .map(str::to_owned)
-        .collect())
 }
 
 /// Reads `files` (relative to `root`) on a few threads, in order.

@@ -52,7 +52,7 @@ impl Context {
         // One project root for every project file of the run: the git top-level when
         // the directory is in a repository (the key Claude Code files it under, and the
         // folder its `.claude/settings.local.json` is read from), else the directory.
-        let top = git_top(&dir);
+        let top = crate::git::top(sys, &dir);
         let root = top.clone().unwrap_or_else(|| dir.clone());
         let mut paths = Paths::resolve(sys, &home, &root);
         crate::shells::zsh::resolve(sys, &mut paths);
@@ -178,15 +178,6 @@ impl Context {
     }
 }
 
-/// The work tree's top: the nearest directory holding `.git` (a directory, or a file
-/// in worktrees and submodules) — what `git rev-parse --show-toplevel` says, without
-/// starting git on every run. `dir` is canonical already.
-fn git_top(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
-        .find(|d| d.join(".git").exists())
-        .map(Path::to_path_buf)
-}
-
 fn project_dir(sys: &Sys, given: Option<&Path>) -> Result<PathBuf> {
     let dir = match given {
         Some(p) if p.is_absolute() => p.to_path_buf(),
@@ -234,8 +225,7 @@ fn project_info(sys: &Sys, paths: &Paths, in_git: bool) -> Project {
 }
 
 /// Which `candidates` git ignores and which `existing` files it tracks (paths
-/// relative to the project): read in-process when the layout allows (see
-/// `crate::git`), else from git itself, two commands at once.
+/// relative to the project, `/`-separated): see `crate::git`.
 fn git_answers(
     sys: &Sys,
     ctx: &Context,
@@ -243,39 +233,31 @@ fn git_answers(
     existing: &[String],
 ) -> (Vec<String>, Vec<String>) {
     let project = &ctx.paths.project;
-    if let Some(top) = &ctx.project.git_top
-        && let Ok(prefix) = project.strip_prefix(top)
-    {
-        let prefix = prefix.to_string_lossy().replace('\\', "/");
-        let to_top = |rel: &String| {
-            if prefix.is_empty() {
-                rel.clone()
-            } else {
-                format!("{prefix}/{rel}")
-            }
-        };
-        let in_top: Vec<String> = candidates.iter().map(to_top).collect();
-        let files: Vec<String> = existing.iter().map(to_top).collect();
-        if let Some((ignored, tracked)) = crate::git::answers(sys, top, &in_top, &files) {
-            let back = |list: Vec<String>, from: &[String], to: &[String]| -> Vec<String> {
-                list.iter()
-                    .filter_map(|p| from.iter().position(|f| f == p).map(|i| to[i].clone()))
-                    .collect()
-            };
-            return (
-                back(ignored, &in_top, candidates),
-                back(tracked, &files, existing),
-            );
+    let Some(top) = &ctx.project.git_top else {
+        return (Vec::new(), Vec::new());
+    };
+    let prefix = project
+        .strip_prefix(top)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
+    let to_top = |rel: &String| {
+        if prefix.is_empty() {
+            rel.clone()
+        } else {
+            format!("{prefix}/{rel}")
         }
-    }
-    let mut jobs = vec![git_args(&["check-ignore", "--"], candidates)];
-    if !existing.is_empty() {
-        jobs.push(git_args(&["ls-files", "-z", "--"], existing));
-    }
-    let mut answers = git_paths(sys, project, &jobs).into_iter();
+    };
+    let in_top: Vec<String> = candidates.iter().map(to_top).collect();
+    let files: Vec<String> = existing.iter().map(to_top).collect();
+    let answers = crate::git::answers(sys, top, &in_top, &files);
+    let back = |list: Vec<String>, from: &[String], to: &[String]| -> Vec<String> {
+        list.iter()
+            .filter_map(|p| from.iter().position(|f| f == p).map(|i| to[i].clone()))
+            .collect()
+    };
     (
-        answers.next().unwrap_or_default(),
-        answers.next().unwrap_or_default(),
+        back(answers.ignored, &in_top, candidates),
+        back(answers.tracked, &files, existing),
     )
 }
 
@@ -283,37 +265,6 @@ fn git_answers(
 /// and which it tracks already.
 pub fn git_exposure(sys: &Sys, ctx: &Context, rels: &[String]) -> (Vec<String>, Vec<String>) {
     git_answers(sys, ctx, rels, rels)
-}
-
-fn git_args(args: &[&str], paths: &[String]) -> Vec<String> {
-    args.iter()
-        .map(|a| (*a).to_owned())
-        .chain(paths.iter().cloned())
-        .collect()
-}
-
-/// Runs the git commands at once in `dir`; for each, the paths it printed, NUL- or
-/// line-separated (none when git is missing or fails, so every file counts as
-/// neither ignored nor tracked).
-fn git_paths(sys: &Sys, dir: &Path, jobs: &[Vec<String>]) -> Vec<Vec<String>> {
-    let Some(git) = sys.which("git") else {
-        return vec![Vec::new(); jobs.len()];
-    };
-    let jobs: Vec<&[String]> = jobs.iter().map(Vec::as_slice).collect();
-    sys.run_all(&git, &jobs, dir)
-        .into_iter()
-        .map(|output| {
-            output
-                .map(|o| {
-                    String::from_utf8_lossy(&o.stdout)
-                        .split(['\0', '\n'])
-                        .filter(|p| !p.is_empty())
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default()
-        })
-        .collect()
 }
 
 /// `only` as given (deduplicated), else `default`; minus `skip`. `windows-env`

@@ -1,12 +1,28 @@
-//! `codeloop::git` answers "ignored?" and "tracked?" in-process; these tests hold it to
-//! what the git binary says, on repositories shaped like real ones: nested
-//! `.gitignore`s, negations, directory and anchored patterns, `info/exclude`, the
-//! global excludes file, index versions 2 to 4 — and check it defers to git where it
-//! should.
+//! `codeloop::git` answers git's questions — the work tree's top, which paths git
+//! ignores, which it tracks, every tracked path — in-process with gitoxide's crates
+//! where they can be trusted, and by asking the git binary elsewhere. These tests hold
+//! every answer to git's own, and check who gave it, on repositories shaped like real
+//! ones: nested `.gitignore`s, negations, directory and anchored patterns,
+//! `info/exclude`, the global excludes file however git is told of it (XDG default,
+//! `core.excludesFile` in any config file, includes and conditional includes), case
+//! folding, a symlinked `.gitignore`, index versions 2 to 4 (v4's path compression over
+//! many entries), split and sparse indexes, unmerged entries, linked worktrees (with
+//! per-worktree config), submodules, a separate git directory, a path beyond a symlink,
+//! `GIT_DIR` and `GIT_INDEX_FILE`, a SHA-256 repository.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use codeloop::git::Via;
+use codeloop::sys::{Os, Prompter, Sys};
 
 use crate::harness::*;
+
+struct NoPrompt;
+impl Prompter for NoPrompt {
+    fn confirm(&mut self, _: &str, _: bool) -> std::io::Result<bool> {
+        unreachable!()
+    }
+}
 
 const CANDIDATES: &[&str] = &[
     ".cursor/mcp.json",
@@ -19,25 +35,45 @@ const CANDIDATES: &[&str] = &[
     "sub/dir/.cursor/mcp.json",
 ];
 
-/// What git says, for the same candidates (check-ignore exits 1 when it finds none).
-fn git_says(s: &Sandbox, files: &[String]) -> (Vec<String>, Vec<String>) {
-    let env = vec![
+/// Who should answer: as given with the `in-process-git` feature, git without it.
+fn expect(via: Via) -> Via {
+    if cfg!(feature = "in-process-git") {
+        via
+    } else {
+        Via::Git
+    }
+}
+
+/// The environment codeloop and git both get: the sandbox home, no system config,
+/// plus `extra`.
+fn env(s: &Sandbox, extra: &[(&str, String)]) -> Vec<(String, String)> {
+    let mut env = vec![
         ("HOME".to_owned(), s.home.to_str().unwrap().to_owned()),
         (
             "XDG_CONFIG_HOME".to_owned(),
             s.home.join(".config").to_str().unwrap().to_owned(),
         ),
         ("PATH".to_owned(), SYSTEM_PATH.to_owned()),
+        ("GIT_CONFIG_NOSYSTEM".to_owned(), "1".to_owned()),
     ];
-    let run = |args: Vec<&str>| run_program(Path::new("git"), &args, &s.project, &env).stdout;
-    let mut args = vec!["check-ignore", "--"];
-    args.extend(CANDIDATES);
-    let ignored = run(args);
-    let mut args = vec!["ls-files", "--"];
-    args.extend(files.iter().map(String::as_str));
-    let tracked = run(args);
-    let lines = |t: &str| sorted(t.lines().map(str::to_owned).collect());
-    (lines(&ignored), lines(&tracked))
+    env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+    env
+}
+
+fn sys(cwd: &Path, env: &[(String, String)]) -> Sys {
+    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    Sys::fake(Os::Linux, cwd.to_path_buf(), &vars, Box::new(NoPrompt))
+}
+
+fn git(dir: &Path, env: &[(String, String)], args: &[&str]) -> Output {
+    run_program(Path::new("git"), args, dir, env)
+}
+
+fn paths(text: &str) -> Vec<String> {
+    text.split(['\0', '\n'])
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
@@ -45,23 +81,90 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
     v
 }
 
-fn assert_parity(s: &Sandbox, what: &str) {
+/// Every answer for the work tree at `top` against git's own: which candidates are
+/// ignored and which existing ones tracked (answered by `answers`), and every tracked
+/// path in git's order (answered by `listing`).
+fn assert_parity(
+    s: &Sandbox,
+    top: &Path,
+    extra: &[(&str, String)],
+    (answers, listing): (Via, Via),
+    what: &str,
+) {
+    let env = env(s, extra);
+    let sys = sys(top, &env);
     let candidates: Vec<String> = CANDIDATES.iter().map(|c| (*c).to_owned()).collect();
     let files: Vec<String> = candidates
         .iter()
-        .filter(|c| s.project.join(c).is_file())
+        .filter(|c| top.join(c).is_file())
         .cloned()
         .collect();
-    let (ignored, tracked) = codeloop::git::answers(&s.sys(), &s.project, &candidates, &files)
-        .unwrap_or_else(|| panic!("{what}: expected an in-process answer"));
-    let ours = (sorted(ignored), sorted(tracked));
-    assert_eq!(ours, git_says(s, &files), "{what}");
+
+    let ours = codeloop::git::answers(&sys, top, &candidates, &files);
+    let mut args = vec!["check-ignore", "--"];
+    args.extend(CANDIDATES);
+    let ignored = paths(&git(top, &env, &args).stdout);
+    let mut tracked = if files.is_empty() {
+        Vec::new()
+    } else {
+        let mut args = vec!["ls-files", "-z", "--"];
+        args.extend(files.iter().map(String::as_str));
+        paths(&git(top, &env, &args).stdout)
+    };
+    // An unmerged path is listed once per stage; the question is a set.
+    tracked.dedup();
+    assert_eq!(
+        (sorted(ours.ignored), sorted(ours.tracked)),
+        (sorted(ignored), sorted(tracked)),
+        "{what}: ignored and tracked"
+    );
+    assert_eq!(ours.via, expect(answers), "{what}: who answered");
+
+    let (list, via) = codeloop::git::tracked(&sys, top).expect("a listing");
+    let mut theirs = paths(&git(top, &env, &["ls-files", "-z"]).stdout);
+    theirs.dedup();
+    assert_eq!(list, theirs, "{what}: every tracked path");
+    assert_eq!(via, expect(listing), "{what}: who listed");
+}
+
+const IN_PROCESS: (Via, Via) = (Via::InProcess, Via::InProcess);
+const GIT: (Via, Via) = (Via::Git, Via::Git);
+
+/// `top` for `dir` against `git rev-parse --show-toplevel` run there.
+fn assert_top(s: &Sandbox, dir: &Path, extra: &[(&str, String)], what: &str) {
+    let env = env(s, extra);
+    let ours = codeloop::git::top(&sys(dir, &env), dir);
+    let out = git(dir, &env, &["rev-parse", "--show-toplevel"]);
+    let theirs = (out.code == Some(0)).then(|| PathBuf::from(out.stdout.trim_end()));
+    assert_eq!(ours, theirs, "{what}");
 }
 
 fn repo() -> Sandbox {
     let s = Sandbox::new();
     s.git_init(&s.project);
     s
+}
+
+fn commit(s: &Sandbox, dir: &Path) {
+    s.git(dir, &["add", "-A"]);
+    s.git(dir, &["commit", "-q", "--allow-empty", "-m", "x"]);
+}
+
+/// Key files in a project, some under ignore rules.
+fn project_files(dir: &Path) {
+    for f in [
+        ".cursor/mcp.json",
+        ".claude/settings.local.json",
+        ".vscode/mcp.json",
+        "sub/dir/.cursor/mcp.json",
+        "src/main.rs",
+    ] {
+        write(&dir.join(f), "{}\n");
+    }
+}
+
+fn text(p: &Path) -> String {
+    p.to_str().unwrap().to_owned()
 }
 
 #[test]
@@ -102,6 +205,10 @@ fn agrees_with_git_on_ignore_patterns() {
                 "# mcp.json\n\n\\#x\n .vscode/mcp.json\n.vscode/mcp.json \n",
             )],
         ),
+        (
+            "CRLF and a BOM",
+            &[(".gitignore", "\u{feff}.cursor/\r\n*.bak\r\n")],
+        ),
         ("info/exclude", &[(".git/info/exclude", ".gemini/\n")]),
         (
             "the global excludes file",
@@ -122,7 +229,7 @@ fn agrees_with_git_on_ignore_patterns() {
         for (path, text) in *files {
             write(&s.project.join(path), text);
         }
-        assert_parity(&s, what);
+        assert_parity(&s, &s.project, &[], IN_PROCESS, what);
     }
 }
 
@@ -130,13 +237,7 @@ fn agrees_with_git_on_ignore_patterns() {
 fn agrees_with_git_on_tracked_files_for_every_index_version() {
     for version in ["2", "3", "4"] {
         let s = repo();
-        for f in [
-            ".cursor/mcp.json",
-            ".claude/settings.local.json",
-            "sub/dir/.cursor/mcp.json",
-        ] {
-            write(&s.project.join(f), "{}\n");
-        }
+        project_files(&s.project);
         write(&s.project.join(".gitignore"), ".cursor/\n");
         s.git(
             &s.project,
@@ -145,12 +246,18 @@ fn agrees_with_git_on_tracked_files_for_every_index_version() {
         // Version 3 needs an entry with extended flags: intent-to-add gives one.
         s.git(&s.project, &["add", "-N", ".claude/settings.local.json"]);
         s.git(&s.project, &["update-index", "--index-version", version]);
-        assert_parity(&s, &format!("index version {version}"));
+        assert_parity(
+            &s,
+            &s.project,
+            &[],
+            IN_PROCESS,
+            &format!("index version {version}"),
+        );
     }
 }
 
 #[test]
-fn a_long_index_with_shared_prefixes_reads_right() {
+fn a_long_v4_index_with_shared_prefixes_reads_right() {
     let s = repo();
     for i in 0..300 {
         write(
@@ -162,35 +269,352 @@ fn a_long_index_with_shared_prefixes_reads_right() {
     write(&s.project.join(".cursor/mcp.json"), "{}\n");
     s.git(&s.project, &["add", "."]);
     s.git(&s.project, &["update-index", "--index-version", "4"]);
-    assert_parity(&s, "300 entries, v4");
+    assert_parity(&s, &s.project, &[], IN_PROCESS, "300 entries, v4");
 }
 
 #[test]
-fn defers_to_git_where_it_should() {
-    let candidates = vec![".cursor/mcp.json".to_owned()];
-    // A custom excludes file in the user's git config.
+fn a_split_index_is_read_with_its_shared_index() {
     let s = repo();
-    write(
-        &s.home.join(".gitconfig"),
-        "[core]\n\texcludesFile = ~/.my-ignore\n",
-    );
-    assert!(codeloop::git::answers(&s.sys(), &s.project, &candidates, &[]).is_none());
-    // A config include.
-    let s = repo();
-    write(
-        &s.project.join(".git/config"),
-        "[include]\n\tpath = other\n",
-    );
-    assert!(codeloop::git::answers(&s.sys(), &s.project, &candidates, &[]).is_none());
-    // A worktree: `.git` is a file.
-    let s = repo();
-    std::fs::remove_dir_all(s.project.join(".git")).unwrap();
-    write(&s.project.join(".git"), "gitdir: /elsewhere\n");
-    assert!(codeloop::git::answers(&s.sys(), &s.project, &candidates, &[]).is_none());
-    // A split index.
-    let s = repo();
-    write(&s.project.join("a"), "x");
-    s.git(&s.project, &["add", "a"]);
+    project_files(&s.project);
+    commit(&s, &s.project);
     s.git(&s.project, &["update-index", "--split-index"]);
-    assert!(codeloop::git::answers(&s.sys(), &s.project, &candidates, &[]).is_none());
+    // Entries added, replaced and removed after the split live in the split index.
+    write(&s.project.join(".gemini/settings.json"), "{}\n");
+    write(&s.project.join("src/main.rs"), "fn main() {}\n");
+    s.git(&s.project, &["add", ".gemini", "src"]);
+    s.git(&s.project, &["rm", "-q", "--cached", ".vscode/mcp.json"]);
+    assert!(
+        std::fs::read_dir(s.project.join(".git"))
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("sharedindex."))
+    );
+    assert_parity(&s, &s.project, &[], IN_PROCESS, "a split index");
+}
+
+#[test]
+fn a_sparse_index_is_left_to_git() {
+    let s = repo();
+    project_files(&s.project);
+    write(&s.project.join("docs/guide.md"), "x\n");
+    commit(&s, &s.project);
+    s.git(
+        &s.project,
+        &["sparse-checkout", "init", "--cone", "--sparse-index"],
+    );
+    s.git(&s.project, &["sparse-checkout", "set", "src"]);
+    assert_parity(&s, &s.project, &[], GIT, "a sparse index");
+}
+
+#[test]
+fn unmerged_paths_are_listed_once() {
+    let s = repo();
+    write(&s.project.join(".cursor/mcp.json"), "{}\n");
+    commit(&s, &s.project);
+    s.git(&s.project, &["checkout", "-q", "-b", "other"]);
+    write(&s.project.join(".cursor/mcp.json"), "{\"a\": 1}\n");
+    commit(&s, &s.project);
+    s.git(&s.project, &["checkout", "-q", "-"]);
+    write(&s.project.join(".cursor/mcp.json"), "{\"b\": 2}\n");
+    commit(&s, &s.project);
+    let env = env(
+        &s,
+        &[
+            ("GIT_COMMITTER_NAME", "Test".to_owned()),
+            ("GIT_COMMITTER_EMAIL", "test@example.com".to_owned()),
+        ],
+    );
+    let merge = git(&s.project, &env, &["merge", "-q", "other"]);
+    assert_eq!(merge.code, Some(1), "a conflict: {}", merge.stderr);
+    assert_parity(&s, &s.project, &[], IN_PROCESS, "an unmerged path");
+}
+
+#[test]
+fn excludes_files_however_git_is_told_of_them() {
+    fn home(s: &Sandbox, rel: &str) -> PathBuf {
+        s.home.join(rel)
+    }
+    type Setup = fn(&Sandbox);
+    let cases: &[(&str, Setup)] = &[
+        ("core.excludesFile with ~ in ~/.gitconfig", |s| {
+            write(
+                &home(s, ".gitconfig"),
+                "[core]\n\texcludesFile = ~/.my-ignore\n",
+            );
+            write(&home(s, ".my-ignore"), ".cursor/\n");
+            // The default one is then not read.
+            write(&home(s, ".config/git/ignore"), ".claude/\n");
+        }),
+        ("core.excludesFile in the XDG config, absolute", |s| {
+            let file = home(s, "ignores/global");
+            write(
+                &home(s, ".config/git/config"),
+                format!("[core]\n\texcludesfile = \"{}\"\n", text(&file)),
+            );
+            write(&file, "*.json\n");
+        }),
+        ("~/.gitconfig overrides the XDG config", |s| {
+            write(
+                &home(s, ".config/git/config"),
+                "[core]\n\texcludesFile = ~/a\n",
+            );
+            write(&home(s, ".gitconfig"), "[core]\n\texcludesFile = ~/b\n");
+            write(&home(s, "a"), ".cursor/\n");
+            write(&home(s, "b"), ".vscode/\n");
+        }),
+        ("the repository's config, relative to the top", |s| {
+            s.git(
+                &s.project,
+                &["config", "core.excludesFile", "ignores/local"],
+            );
+            write(&s.project.join("ignores/local"), ".claude/\n");
+        }),
+        ("include.path", |s| {
+            write(
+                &home(s, ".gitconfig"),
+                "[include]\n\tpath = .gitconfig-more\n",
+            );
+            write(
+                &home(s, ".gitconfig-more"),
+                "[core]\n\texcludesFile = ~/.my-ignore\n",
+            );
+            write(&home(s, ".my-ignore"), ".cursor/\n");
+        }),
+        ("includeIf gitdir, matching and not", |s| {
+            write(
+                &home(s, ".gitconfig"),
+                format!(
+                    "[includeIf \"gitdir:{}/\"]\n\tpath = ~/.mine\n[includeIf \"gitdir:/elsewhere/\"]\n\tpath = ~/.theirs\n",
+                    text(&s.project)
+                ),
+            );
+            write(&home(s, ".mine"), "[core]\n\texcludesFile = ~/.my-ignore\n");
+            write(&home(s, ".theirs"), "[core]\n\texcludesFile = ~/.other\n");
+            write(&home(s, ".my-ignore"), ".cursor/\n");
+            write(&home(s, ".other"), ".vscode/\n");
+        }),
+        ("includeIf onbranch, matching and not", |s| {
+            let env = env(s, &[]);
+            let branch = git(&s.project, &env, &["symbolic-ref", "--short", "HEAD"]).stdout;
+            write(
+                &home(s, ".gitconfig"),
+                format!(
+                    "[includeIf \"onbranch:{}\"]\n\tpath = ~/.mine\n[includeIf \"onbranch:nope\"]\n\tpath = ~/.theirs\n",
+                    branch.trim()
+                ),
+            );
+            write(&home(s, ".mine"), "[core]\n\texcludesFile = ~/.my-ignore\n");
+            write(&home(s, ".theirs"), "[core]\n\texcludesFile = ~/.other\n");
+            write(&home(s, ".my-ignore"), ".cursor/\n");
+            write(&home(s, ".other"), ".vscode/\n");
+        }),
+    ];
+    for (what, setup) in cases {
+        let s = repo();
+        project_files(&s.project);
+        setup(&s);
+        assert_parity(&s, &s.project, &[], IN_PROCESS, what);
+    }
+}
+
+#[test]
+fn case_folding_follows_core_ignore_case() {
+    for fold in ["true", "false"] {
+        let s = repo();
+        project_files(&s.project);
+        s.git(&s.project, &["config", "core.ignoreCase", fold]);
+        write(&s.project.join(".gitignore"), ".CURSOR/\n*.JSON\n");
+        assert_parity(
+            &s,
+            &s.project,
+            &[],
+            IN_PROCESS,
+            &format!("core.ignoreCase {fold}"),
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_gitignore_is_not_read_as_git_does_not() {
+    let s = repo();
+    project_files(&s.project);
+    write(&s.root.join("shared-ignore"), ".cursor/\n");
+    std::os::unix::fs::symlink(s.root.join("shared-ignore"), s.project.join(".gitignore")).unwrap();
+    // info/exclude and the global file may be links.
+    write(&s.root.join("shared-exclude"), ".claude/\n");
+    std::fs::remove_file(s.project.join(".git/info/exclude")).ok();
+    std::os::unix::fs::symlink(
+        s.root.join("shared-exclude"),
+        s.project.join(".git/info/exclude"),
+    )
+    .unwrap();
+    assert_parity(&s, &s.project, &[], IN_PROCESS, "symlinked ignore files");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_candidate_beyond_a_symlink_is_left_to_git() {
+    // git check-ignore refuses the whole question ("beyond a symbolic link").
+    let s = repo();
+    project_files(&s.project);
+    std::fs::create_dir_all(s.root.join("shared-cursor")).unwrap();
+    std::fs::remove_dir_all(s.project.join(".cursor")).unwrap();
+    std::os::unix::fs::symlink(s.root.join("shared-cursor"), s.project.join(".cursor")).unwrap();
+    write(&s.project.join(".gitignore"), ".vscode/\n");
+    assert_parity(
+        &s,
+        &s.project,
+        &[],
+        (Via::Git, Via::InProcess),
+        "a symlinked .cursor",
+    );
+}
+
+#[test]
+fn linked_worktrees_read_their_own_index_and_the_shared_excludes() {
+    let s = repo();
+    project_files(&s.project);
+    write(&s.project.join(".gitignore"), ".claude/\n");
+    commit(&s, &s.project);
+    let wt = s.root.join("wt");
+    s.git(&s.project, &["worktree", "add", "-q", text(&wt).as_str()]);
+    write(&s.project.join(".git/info/exclude"), ".gemini/\n");
+    write(&wt.join(".gemini/settings.json"), "{}\n");
+    write(&wt.join(".codex/config.toml"), "x\n");
+    s.git(&wt, &["add", ".codex"]);
+    assert_parity(&s, &wt, &[], IN_PROCESS, "a linked worktree");
+    assert_top(&s, &wt.join("sub/dir"), &[], "the top of a linked worktree");
+
+    // Per-worktree configuration.
+    s.git(&s.project, &["config", "extensions.worktreeConfig", "true"]);
+    let file = s.root.join("wt-ignore");
+    write(&file, ".vscode/\n");
+    s.git(
+        &wt,
+        &[
+            "config",
+            "--worktree",
+            "core.excludesFile",
+            text(&file).as_str(),
+        ],
+    );
+    assert_parity(&s, &wt, &[], IN_PROCESS, "config.worktree in a worktree");
+    assert_parity(&s, &s.project, &[], IN_PROCESS, "config.worktree, main");
+}
+
+#[test]
+fn submodules_and_the_superproject() {
+    let s = repo();
+    let origin = s.root.join("origin");
+    std::fs::create_dir_all(&origin).unwrap();
+    s.git_init(&origin);
+    project_files(&origin);
+    write(&origin.join(".gitignore"), ".cursor/\n");
+    commit(&s, &origin);
+    project_files(&s.project);
+    let add = |path: &str| {
+        s.git(
+            &s.project,
+            &[
+                "-c",
+                "protocol.file.allow=always",
+                "submodule",
+                "add",
+                "-q",
+                text(&origin).as_str(),
+                path,
+            ],
+        );
+    };
+    add("vendor/lib");
+    assert_parity(&s, &s.project, &[], IN_PROCESS, "a superproject");
+
+    // Inside the submodule's work tree: `.git` is a file, the git directory is under
+    // the superproject's `.git/modules` and names its work tree (`core.worktree`).
+    let inner = s.project.join("vendor/lib");
+    write(
+        &s.project.join(".git/modules/vendor/lib/info/exclude"),
+        ".vscode/\n",
+    );
+    assert_parity(&s, &inner, &[], IN_PROCESS, "a submodule's work tree");
+    assert_top(&s, &inner.join("src"), &[], "the top of a submodule");
+
+    // A candidate inside a submodule: git check-ignore refuses the whole question.
+    std::fs::remove_dir_all(s.project.join("sub")).unwrap();
+    add("sub/dir");
+    assert_parity(
+        &s,
+        &s.project,
+        &[],
+        (Via::Git, Via::InProcess),
+        "a candidate in a submodule",
+    );
+}
+
+#[test]
+fn a_separate_git_dir() {
+    let s = Sandbox::new();
+    s.git(
+        &s.root,
+        &[
+            "init",
+            "-q",
+            "--separate-git-dir",
+            text(&s.root.join("store.git")).as_str(),
+            text(&s.project).as_str(),
+        ],
+    );
+    project_files(&s.project);
+    write(&s.root.join("store.git/info/exclude"), ".cursor/\n");
+    s.git(&s.project, &["add", "src"]);
+    assert_parity(&s, &s.project, &[], IN_PROCESS, "a separate git dir");
+}
+
+#[test]
+fn variables_that_move_git_are_left_to_git() {
+    let s = repo();
+    project_files(&s.project);
+    write(&s.project.join(".gitignore"), ".claude/\n");
+    s.git(&s.project, &["add", "src", ".cursor"]);
+    let git_dir = [("GIT_DIR", text(&s.project.join(".git")))];
+    assert_parity(&s, &s.project, &git_dir, GIT, "GIT_DIR");
+    // Another index: nothing is tracked in it.
+    let index = [("GIT_INDEX_FILE", text(&s.root.join("other-index")))];
+    assert_parity(&s, &s.project, &index, GIT, "GIT_INDEX_FILE");
+    // Variables that change nothing asked here keep the answer in-process.
+    let harmless = [
+        ("GIT_EDITOR", "vi".to_owned()),
+        ("GIT_PAGER", "less".to_owned()),
+        ("GIT_SSH_COMMAND", "ssh -v".to_owned()),
+    ];
+    assert_parity(&s, &s.project, &harmless, IN_PROCESS, "harmless variables");
+}
+
+#[test]
+fn a_sha256_repository_is_left_to_git() {
+    let s = Sandbox::new();
+    s.git(&s.project, &["init", "-q", "--object-format=sha256"]);
+    project_files(&s.project);
+    write(&s.project.join(".gitignore"), ".cursor/\n");
+    s.git(&s.project, &["add", "src", ".gitignore"]);
+    assert_parity(&s, &s.project, &[], GIT, "SHA-256");
+}
+
+#[test]
+fn the_top_is_where_git_says() {
+    let s = repo();
+    project_files(&s.project);
+    assert_top(&s, &s.project, &[], "the top itself");
+    assert_top(&s, &s.project.join("sub/dir"), &[], "a subdirectory");
+    // A `.git` that is no repository does not make a top (git looks further up).
+    std::fs::create_dir_all(s.project.join("sub/.git")).unwrap();
+    assert_top(&s, &s.project.join("sub/dir"), &[], "an empty .git below");
+    // Outside any repository.
+    let outside = s.root.join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    assert_top(&s, &outside, &[], "outside git");
+    // GIT_DIR makes the current directory the top.
+    let git_dir = [("GIT_DIR", text(&s.project.join(".git")))];
+    assert_top(&s, &s.project.join("sub/dir"), &git_dir, "GIT_DIR");
 }

@@ -219,7 +219,12 @@ impl World {
             write(path, text);
             originals.insert(path.clone(), text.as_bytes().to_vec());
         }
-        std::fs::create_dir_all(root.join("p0/.git")).unwrap();
+        // p0 is an empty repository (what `git init` makes, as far as git and
+        // gix-discover look: HEAD, objects, refs), so the .gitignore guard runs there.
+        for d in ["p0/.git/objects", "p0/.git/refs"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        write(&root.join("p0/.git/HEAD"), "ref: refs/heads/main\n");
         for (path, _) in json_files(&root) {
             let value = files
                 .iter()

@@ -723,8 +723,10 @@ fn doctor_finds_leaked_keys_by_file_and_line_masked() {
     assert_eq!(leaks["filesSkipped"], 3);
     assert_eq!(doc["healthy"], false);
 
-    // When git itself has to list the files (any GIT_* variable), the answer is the same.
-    s.env.push(("GIT_CONFIG_NOSYSTEM".into(), "1".into()));
+    // When git itself has to list the files (a GIT_* variable that moves git, such as
+    // GIT_DIR), the answer is the same.
+    let git_dir = s.project.join(".git").to_str().unwrap().to_owned();
+    s.env.push(("GIT_DIR".into(), git_dir));
     let doc = json_doc(&s.run(&["doctor", "--offline", "--json"]));
     assert_eq!(check(&doc, "leaks")["listedBy"], "git");
     assert_eq!(hits(&doc), expected);
