@@ -100,7 +100,8 @@ sandbox_env() {
         npm_config_cache="$work/npm-cache" npm_config_prefix="$work/prefix"
         npm_config_userconfig="$work/home/.npmrc" npm_config_globalconfig="$work/npmrc"
         npm_config_registry="$registry" npm_config_update_notifier=false
-        npm_config_fund=false npm_config_audit=false NO_COLOR=1)
+        npm_config_fund=false npm_config_audit=false NO_COLOR=1
+        SHELL=/bin/bash)  # a login shell, as every real session has
 }
 sb() { sandbox_env; env -i "${env_args[@]}" "$@"; }
 

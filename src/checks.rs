@@ -43,6 +43,8 @@ impl Status {
 pub struct Finding {
     pub problem: String,
     pub fix: String,
+    /// The file it is about, relative to the repository's top (a leaked key's file).
+    pub file: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +76,7 @@ impl Check {
         c.findings.push(Finding {
             problem,
             fix: fix.to_owned(),
+            file: None,
         });
         c
     }
@@ -452,6 +455,7 @@ pub fn leaks(sys: &Sys, project: &Path, git_top: Option<&Path>) -> Check {
                     h.key, h.file, h.line
                 ),
                 fix: fix.to_owned(),
+                file: Some(h.file.clone()),
             });
         }
         if scan.hits.len() > MAX_LISTED {
@@ -461,6 +465,7 @@ pub fn leaks(sys: &Sys, project: &Path, git_top: Option<&Path>) -> Check {
                     scan.hits.len() - MAX_LISTED
                 ),
                 fix: fix.to_owned(),
+                file: None,
             });
         }
         c

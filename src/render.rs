@@ -161,16 +161,19 @@ pub fn notice(n: &Notice<'_>, out: &mut dyn Write, err: &mut dyn Write) {
 /// glance right above the question: the target, the path as the diffs name it
 /// (`~/…` in the home, project-relative inside the project), what happens to it, and
 /// the lines added and removed (`+n −m`, counted from the same diff the preview
-/// shows). Unchanged files are listed in a forward plan (they say "already
+/// shows; "refused" for a target with an error, which is not written). Unchanged
+/// files are listed in a forward plan (they say "already
 /// configured"); a reverse plan (`undo`) lists only what it removes.
 pub fn summary_table(plan: &Plan, undo: bool) -> String {
     let mut rows: Vec<[String; 4]> = Vec::new();
     let shown = |s: Status| !undo || s != Status::Unchanged;
-    let mut file = |label: &str, e: &FileEdit| {
+    let mut file = |label: &str, e: &FileEdit, refused: bool| {
         if !shown(e.status()) {
             return;
         }
         let word = match e.status() {
+            // A target with an error is not written (its error says why).
+            _ if refused => "refused",
             Status::Unchanged => "unchanged",
             Status::Changed => "updated",
             Status::Created => "created",
@@ -198,11 +201,11 @@ pub fn summary_table(plan: &Plan, undo: bool) -> String {
         rows.push([label.to_owned(), e.display.clone(), word.to_owned(), counts]);
     };
     if let Some(guard) = &plan.guard {
-        file("git-ignore", guard);
+        file("git-ignore", guard, false);
     }
     for t in &plan.targets {
         for e in &t.edits {
-            file(t.target.name(), e);
+            file(t.target.name(), e, !t.errors.is_empty());
         }
     }
     for t in &plan.targets {

@@ -651,15 +651,35 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
         .map(|f| f.0.clone())
         .collect();
     let (ignored, tracked) = git_answers(sys, ctx, &candidates, &existing);
+    // A file git tracks is not kept out of it by .gitignore: no line for it.
     let lines: Vec<String> = candidates
         .iter()
-        .filter(|c| !ignored.contains(*c))
+        .filter(|c| !ignored.contains(*c) && !tracked.contains(*c))
         .map(|c| format!("/{c}"))
         .collect();
-    for rel in tracked {
-        plan.warnings.push(format!(
-            "{rel} is tracked by git, so your API key would be committed with it; untrack it with `git rm --cached {rel}` and commit, then rotate the key if it was ever pushed"
-        ));
+    for rel in &tracked {
+        let path = crate::dirs::join(&paths.project, rel);
+        let mut refused = false;
+        for t in plan.targets.iter_mut() {
+            // The run would write the key into a file the team shares through git
+            // (a committed `.mcp.json`, a `.zed/settings.json` for tab sizes): refused.
+            if t.edits
+                .iter()
+                .any(|e| e.path == path && e.secret && e.after.is_some())
+            {
+                refused = true;
+                t.errors.push(PlanError {
+                    display: rel.clone(),
+                    message: tracked_refusal(rel, t.target),
+                });
+            }
+        }
+        if !refused {
+            // It holds the key already, and this run does not change that.
+            plan.warnings.push(format!(
+                "{rel} holds your API key and git tracks it, so a commit would publish the key; take the key out of it, untrack it if it is yours alone (`git rm --cached {rel}`), and rotate the key if it was ever pushed"
+            ));
+        }
     }
     // Lines codeloop 0.1 added for the backups it kept beside these files: stale once
     // the backup moved under ~/.codeloop/backups (or was deleted).
@@ -694,6 +714,22 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
         Ok(edit) => plan.guard = Some(edit),
         Err(e) => plan.guard_error = Some(e),
     }
+}
+
+/// Why codeloop will not put the key into `rel`, a file git tracks, and the way
+/// around it for `target`: a reference to `CODELOOP_API_KEY` where the client reads
+/// one, else the user-level config.
+fn tracked_refusal(rel: &str, target: Target) -> String {
+    let name = target.name();
+    let way = match target.client() {
+        Some(c) if c.env_reference.is_some() => format!(
+            "set up a shell in the same run so the file refers to CODELOOP_API_KEY instead (`codeloop init --only {name},bash`, or your shell)"
+        ),
+        _ => format!("set it up for your user instead (`codeloop init --global --only {name}`)"),
+    };
+    format!(
+        "{rel} is tracked by git, so codeloop will not write your API key into it (a commit would publish it); {way}"
+    )
 }
 
 /// Whether codeloop's block in the `.gitignore` at `path` lists `line`.

@@ -258,6 +258,8 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
             (rel, t)
         })
         .collect();
+    // Key files git tracks: said once, by the git check (the leak scan finds them too).
+    let mut tracked_key_files: Vec<String> = Vec::new();
     let git_ok = if ctx.project.in_git && !key_files.is_empty() {
         let rels: Vec<String> = key_files.iter().map(|(r, _)| r.clone()).collect();
         let (ignored, tracked) = common::git_exposure(sys, &ctx, &rels);
@@ -273,15 +275,18 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
                 fix: format!("codeloop init --only {}{global}", target.name()),
             });
         }
-        for rel in tracked {
+        for rel in &tracked {
             ok = false;
             problems.push(Problem {
                 problem: format!(
                     "{rel} holds your key and git tracks it, so a commit would publish the key"
                 ),
-                fix: format!("git rm --cached {rel} && git commit"),
+                fix: format!(
+                    "take the key out of {rel} (or `git rm --cached {rel} && git commit` if the file is yours alone); if it was ever committed, rotate the key: codeloop auth --rotate"
+                ),
             });
         }
+        tracked_key_files = tracked;
         if ok {
             lines.push((
                 Status::Ok,
@@ -301,10 +306,19 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
     let checks = crate::checks::run(sys, key_only, &ctx.paths, git_top, args.offline);
     for c in &checks {
         lines.extend(c.line());
-        problems.extend(c.findings.iter().map(|f| Problem {
-            problem: f.problem.clone(),
-            fix: f.fix.clone(),
-        }));
+        problems.extend(
+            c.findings
+                .iter()
+                .filter(|f| {
+                    f.file
+                        .as_ref()
+                        .is_none_or(|f| !tracked_key_files.contains(f))
+                })
+                .map(|f| Problem {
+                    problem: f.problem.clone(),
+                    fix: f.fix.clone(),
+                }),
+        );
     }
     if sys.os == Os::Windows
         && !set_up.contains(&Target::WindowsEnv)

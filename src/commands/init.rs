@@ -261,6 +261,9 @@ fn run_inner(
     }
     report_detection(out, &ctx.detections, &targets, !args.scope.only.is_empty())?;
     if targets.is_empty() {
+        if args.writing.dry_run {
+            writeln!(out, "\ndry run: nothing was written")?;
+        }
         return Ok(Exit::Ok);
     }
 
@@ -620,8 +623,17 @@ fn report_detection(
         }
     }
     if targets.is_empty() {
-        if detections.iter().any(Detection::found) {
-            writeln!(out, "nothing selected to configure")?;
+        let unused: Vec<String> = detections
+            .iter()
+            .filter(|d| d.found())
+            .map(|d| format!("--only {}", d.target.name()))
+            .collect();
+        if !unused.is_empty() {
+            writeln!(
+                out,
+                "nothing selected to configure; to set up what was found anyway, pass {}",
+                or_list(&unused)
+            )?;
         } else {
             let names: Vec<String> = Target::all()
                 .into_iter()
@@ -631,11 +643,20 @@ fn report_detection(
             writeln!(
                 out,
                 "no supported editor or shell found; to configure one anyway, pass {}",
-                names.join(" or ")
+                or_list(&names)
             )?;
         }
     }
     Ok(())
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn or_list(items: &[String]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
 }
 
 /// At a glance: what changed, what was fine, what to restart.

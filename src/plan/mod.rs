@@ -120,6 +120,14 @@ impl Op {
         owner: &Owner,
         backup: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Planned, EditError> {
+        // A file that is gone took codeloop's earlier changes with it: a forward op
+        // that makes it again starts its record afresh (an uninstall must not keep
+        // the new file for the sake of an entry that is no longer in it).
+        let prior = if current.is_none() && !matches!(self, Op::Reverse(_)) {
+            None
+        } else {
+            prior
+        };
         let prior_changes = prior.map_or(&[][..], |p| p.changes.as_slice());
         let forward = |after: Option<String>, kind: ChangeKind, notes: Vec<String>| Planned {
             after,

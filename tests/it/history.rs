@@ -227,34 +227,95 @@ fn case_7_a_project_file_that_refers_to_the_variable_needs_no_ignoring() {
     init.assert_code(0);
 }
 
+/// Case 8, and what became of it: codeloop never writes the key into a file git
+/// tracks (a team's committed config); a tracked file that already holds it is warned
+/// about on every run and keeps doctor unhealthy until it is untracked.
 #[test]
-fn case_8_a_tracked_key_file_is_warned_about_on_every_run_and_keeps_doctor_unhealthy() {
-    let mut s = Sandbox::new();
+fn case_8_a_tracked_file_never_gets_the_key_and_one_holding_it_keeps_doctor_unhealthy() {
+    let s = Sandbox::new();
     s.git_init(&s.project);
-    write(
-        &s.project_path(".cursor/mcp.json"),
-        "{\"mcpServers\": {}}\n",
-    );
+    let file = s.project_path(".cursor/mcp.json");
+    write(&file, "{\"mcpServers\": {}}\n");
     s.git(&s.project, &["add", ".cursor/mcp.json"]);
     s.git(&s.project, &["commit", "-qm", "cursor"]);
+    let before = s.snapshot();
 
-    let first = s.init_ok("cursor");
-    first.stderr_has("tracked by git");
-    with_key(&mut s, KEY2);
-    let second = s.init_ok("cursor");
-    second.stderr_has("tracked by git");
-    let again = s.init_ok("cursor");
-    again.stderr_has("tracked by git");
+    let refused = s.run(&["init", "--yes", "--only", "cursor"]);
+    refused.assert_code(1);
+    refused.stderr_has(
+        ".cursor/mcp.json is tracked by git, so codeloop will not write your API key into it",
+    );
+    refused.stderr_has("--skip cursor");
+    assert_unchanged(&before, &s.snapshot());
+    // Planning finds it: --check fails too, and --json names it.
+    s.run(&["init", "--check", "--only", "cursor"])
+        .assert_code(1);
 
+    // The key is in the tracked file already (put there by hand): every run says so.
+    let entry = serde_json::json!({"mcpServers": {"codeloop": expected_entry(KEY)}});
+    write(
+        &file,
+        &(serde_json::to_string_pretty(&entry).unwrap() + "\n"),
+    );
+    s.git(&s.project, &["commit", "-qam", "key"]);
+    for _ in 0..2 {
+        let out = s.init_ok("cursor");
+        out.stderr_has(".cursor/mcp.json holds your API key and git tracks it");
+    }
     let out = s.run(&["doctor"]);
     out.assert_code(1);
     out.stdout_has("git rm --cached .cursor/mcp.json");
+    assert_eq!(
+        out.stdout.matches("✗").count(),
+        1,
+        "said once, not also as a leak:\n{}",
+        out.stdout
+    );
     assert!(!out.stdout.contains("are git-ignored"), "{}", out.stdout);
 
     s.git(&s.project, &["rm", "-q", "--cached", ".cursor/mcp.json"]);
+    s.init_ok("cursor");
     let out = s.run(&["doctor", "--json"]);
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(doc["gitIgnored"], true, "{}", out.stdout);
+}
+
+/// A team commits `.mcp.json` (Claude Code's and Copilot CLI's project file) or a
+/// `.zed/settings.json` for its editor settings: the key never goes in. Copilot CLI can
+/// refer to the variable instead, so a run that also sets up a shell may write it;
+/// Zed cannot, so it is pointed at its user config.
+#[test]
+fn a_team_file_git_tracks_gets_a_reference_or_nothing_never_the_key() {
+    let s = Sandbox::new();
+    s.git_init(&s.project);
+    write(&s.project_path(".mcp.json"), "{\"mcpServers\": {}}\n");
+    write(
+        &s.project_path(".zed/settings.json"),
+        "{\n  // the team's editor settings\n  \"tab_size\": 2\n}\n",
+    );
+    s.git(&s.project, &["add", "."]);
+    s.git(&s.project, &["commit", "-qm", "team"]);
+    let before = s.snapshot();
+
+    let out = s.run(&["init", "--yes", "--only", "copilot"]);
+    out.assert_code(1);
+    out.stderr_has(".mcp.json is tracked by git, so codeloop will not write your API key into it (a commit would publish it); set up a shell in the same run so the file refers to CODELOOP_API_KEY instead (`codeloop init --only copilot,bash`, or your shell)");
+    let out = s.run(&["init", "--yes", "--only", "zed"]);
+    out.assert_code(1);
+    out.stderr_has(".zed/settings.json is tracked by git, so codeloop will not write your API key into it (a commit would publish it); set it up for your user instead (`codeloop init --global --only zed`)");
+    assert_unchanged(&before, &s.snapshot());
+
+    s.init_ok("copilot,bash");
+    let team = read(&s.project_path(".mcp.json"));
+    assert!(
+        team.contains("${CODELOOP_API_KEY}") && !team.contains(KEY),
+        "{team}"
+    );
+    assert!(
+        !s.project_path(".gitignore").exists(),
+        "a file holding a reference needs no .gitignore line"
+    );
+    assert_eq!(files_with_a_key(&s), Vec::<String>::new());
 }
 
 #[test]

@@ -765,6 +765,18 @@ fn histories_that_once_failed() {
             },
         ],
         vec![init(&["cursor"], true, 0), Step::Delete(0)],
+        // ~/.claude.json deleted, then made again for another project: the first
+        // project's entry went with the old file, so the last uninstall deletes it
+        // (it was left as an empty file).
+        vec![
+            init(&["claude-code"], false, 0),
+            Step::Delete(4),
+            init(&["claude-code"], false, 1),
+            Step::Uninstall {
+                reach: Reach::Project,
+                project: 1,
+            },
+        ],
     ];
     for steps in histories {
         if let Err(e) = run_history(&steps) {

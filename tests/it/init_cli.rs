@@ -856,14 +856,23 @@ fn a_key_file_the_user_already_ignores_leaves_gitignore_alone() {
 }
 
 #[test]
-fn a_key_file_tracked_by_git_gets_a_git_rm_cached_warning() {
+fn a_key_file_tracked_by_git_is_refused_and_left_byte_for_byte() {
     let s = Sandbox::new();
     s.git_init(&s.project);
-    write(&cursor_mcp(&s), "{\n  \"mcpServers\": {}\n}\n");
+    let before = "{\n  \"mcpServers\": {}\n}\n";
+    write(&cursor_mcp(&s), before);
     s.git(&s.project, &["add", ".cursor/mcp.json"]);
 
     let out = s.run(&["init", "--yes", "--only", "cursor"]);
 
-    out.assert_code(0); // a warning, not a refusal
-    out.output_has("git rm --cached .cursor/mcp.json");
+    out.assert_code(1);
+    out.stderr_has(
+        ".cursor/mcp.json is tracked by git, so codeloop will not write your API key into it",
+    );
+    out.stderr_has("codeloop init --global --only cursor");
+    assert_eq!(read(&cursor_mcp(&s)), before);
+    assert!(
+        !s.project_path(".gitignore").exists(),
+        "no .gitignore line for a tracked file"
+    );
 }

@@ -654,7 +654,7 @@ fn error_home() {
 }
 
 #[test]
-fn warning_a_tracked_key_file() {
+fn error_a_tracked_file_never_gets_the_key() {
     let mut s = quiet();
     s.system_path = SYSTEM_PATH.to_owned();
     s.git_init(&s.project);
@@ -666,8 +666,12 @@ fn warning_a_tracked_key_file() {
     s.system_path = String::new();
     snap(
         &s,
-        "warning@tracked-key-file",
+        "error@tracked-file-never-gets-the-key",
         &["init", "--yes", "--only", "cursor"],
     )
-    .assert_code(0);
+    .assert_code(1);
+    assert_eq!(
+        read(&s.project_path(".cursor/mcp.json")),
+        "{\n  \"mcpServers\": {}\n}\n"
+    );
 }
