@@ -50,7 +50,10 @@
 //!   config it loads (`~/.continue/config.yaml`, `--config`, the hub) and `--mcp`
 //!   (`extensions/cli/src/configLoader.ts`, `services/ConfigService.ts`), never the
 //!   block directories, and has no command that lists servers (`extensions/cli/src/index.ts`).
-//!   So `cn` on PATH is no evidence here, and no CLI lists servers: tests read the files.
+//!   So `cn` on PATH is no evidence here, and no CLI lists servers. The tests run what
+//!   the IDE core does with a JSON block instead — `comment-json` 4.6.2, then the
+//!   schemas and conversion of the published `@continuedev/config-yaml` 1.42.0
+//!   (`tests/clients/continue-read.mjs`, `tests/it/continue_dev.rs`).
 //! - **Evidence.** The IDE creates the global dir on start (`getContinueGlobalPath`);
 //!   the VS Code extension (`Continue.continue`) creates its global storage dir on
 //!   activation (`extensions/vscode/src/stubs/SecretStorage.ts`).
