@@ -14,6 +14,7 @@ pub mod edit;
 pub mod fsx;
 pub mod git;
 pub mod migrate;
+pub mod outcome;
 pub mod paths;
 pub mod plan;
 pub mod record;
@@ -59,6 +60,55 @@ impl Exit {
             Exit::Signal(n) => 128u8.saturating_add(n),
         }
     }
+}
+
+/// The `--json` document of a command line clap refused (an unknown flag, a bad
+/// `--only` value), for `init` and `uninstall`: scripts that pass `--json` get their
+/// one document (exit 2, `error` holding clap's message) instead of text. `None` for
+/// other commands, or without `--json`.
+pub fn usage_error_document(args: &[std::ffi::OsString], error: &clap::Error) -> Option<String> {
+    let words: Vec<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
+    if !words.contains(&"--json") {
+        return None;
+    }
+    let has = |flag: &str| words.contains(&flag);
+    // clap's text on one line: what is wrong, the values and the tip, without the
+    // usage block and the pointer to --help.
+    let message = error
+        .render()
+        .to_string()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more"))
+        .map(|l| l.trim_start_matches("error: "))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let outcome = outcome::Outcome::default();
+    let doc = match words.first().copied() {
+        Some("init") => {
+            let mode = if has("--check") {
+                "check"
+            } else if has("--dry-run") {
+                "dry-run"
+            } else {
+                "apply"
+            };
+            report::init(mode, &outcome, Exit::Usage, Some(message))
+        }
+        Some("uninstall") => {
+            let mode = if has("--dry-run") { "dry-run" } else { "apply" };
+            let reach = if has("--all") {
+                "all"
+            } else if has("--global") {
+                "global"
+            } else {
+                "project"
+            };
+            report::uninstall(mode, reach, &outcome, Exit::Usage, Some(message))
+        }
+        _ => return None,
+    };
+    Some(report::to_text(&doc, false))
 }
 
 pub fn run(cli: Cli, sys: &mut Sys, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {

@@ -4,8 +4,10 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::Exit;
 use crate::auth::{ApiKey, KeySource, mask_secrets};
 use crate::detect::Detection;
+use crate::outcome::Outcome;
 use crate::paths::Paths;
 use crate::plan::{EnvEdit, FileEdit, Op, Plan, Status, TargetPlan, json, user_env};
 use crate::record::{ChangeKind, Format};
@@ -15,54 +17,60 @@ use crate::target::Target;
 /// a field is removed, renamed or changes type; new fields do not raise it.
 pub const SCHEMA_VERSION: u64 = 1;
 
-/// `init --json`'s document before the run fills it in: every field is there from the
-/// start with its empty value, so whatever step a run ends at, scripts find each field
-/// (`key` is `null` until a key is resolved, `targets` empty until detection ran,
-/// `error` `null` unless the run failed).
-pub fn init_document(mode: &str) -> Map<String, Value> {
-    let doc = json!({
+/// `init --json`'s document: what the run reached (`outcome`), how it ended (`exit`,
+/// and the error's text when it failed). Every field is there whatever step the run
+/// ended at, with its empty value when the run did not get that far (`key` is `null`
+/// until a key is resolved, `targets` lists every target from the start).
+pub fn init(mode: &str, outcome: &Outcome, exit: Exit, error: Option<String>) -> Value {
+    let plan = outcome.plan.as_ref();
+    json!({
         "schemaVersion": SCHEMA_VERSION,
         "command": "init",
         "mode": mode,
-        "applied": false,
-        "project": null,
-        "key": null,
-        "targets": [],
-        "gitignore": null,
-        "warnings": [],
-        "notes": [],
-        "written": [],
-        "ok": false,
-        "exitCode": 1,
-        "error": null,
-    });
-    match doc {
-        Value::Object(map) => map,
-        _ => unreachable!("a JSON object"),
-    }
+        "applied": outcome.applied,
+        "project": outcome.project.as_ref().map(|p| p.to_string_lossy().into_owned()),
+        "key": key(outcome),
+        "targets": targets(&outcome.detections, &outcome.selected, plan, &outcome.written),
+        "gitignore": plan
+            .and_then(|p| p.guard.as_ref())
+            .map_or(Value::Null, |g| file_change(g, &outcome.written)),
+        "warnings": plan.map_or_else(Vec::new, |p| p.warnings.clone()),
+        "notes": outcome.all_notes(),
+        "written": outcome.written,
+        "ok": matches!(exit, Exit::Ok | Exit::Pending),
+        "exitCode": exit.code(),
+        "error": error,
+    })
 }
 
-/// `uninstall --json`'s document before the run fills it in (as [`init_document`]).
-/// `reach` is `project`, `global` or `all`.
-pub fn uninstall_document(mode: &str, reach: &str) -> Map<String, Value> {
-    let doc = json!({
+/// `uninstall --json`'s document (as [`init`]). `reach` is `project`, `global` or
+/// `all`.
+pub fn uninstall(
+    mode: &str,
+    reach: &str,
+    outcome: &Outcome,
+    exit: Exit,
+    error: Option<String>,
+) -> Value {
+    json!({
         "schemaVersion": SCHEMA_VERSION,
         "command": "uninstall",
         "mode": mode,
         "reach": reach,
-        "applied": false,
-        "project": null,
-        "targets": [],
-        "notes": [],
-        "written": [],
-        "ok": false,
-        "exitCode": 1,
-        "error": null,
-    });
-    match doc {
-        Value::Object(map) => map,
-        _ => unreachable!("a JSON object"),
-    }
+        "applied": outcome.applied,
+        "project": outcome.project.as_ref().map(|p| p.to_string_lossy().into_owned()),
+        "targets": targets(
+            &outcome.detections,
+            &outcome.selected,
+            outcome.plan.as_ref(),
+            &outcome.written,
+        ),
+        "notes": outcome.all_notes(),
+        "written": outcome.written,
+        "ok": exit == Exit::Ok,
+        "exitCode": exit.code(),
+        "error": error,
+    })
 }
 
 /// The document's text: pretty JSON with keys masked.
@@ -75,22 +83,33 @@ pub fn to_text(doc: &Value, show_secrets: bool) -> String {
     }
 }
 
-pub fn key(paths: &Paths, key: Option<&(ApiKey, KeySource)>) -> Value {
-    match key {
-        Some((key, source)) => json!({
-            "source": source.label(paths),
-            "masked": key.masked(),
+fn key(outcome: &Outcome) -> Value {
+    match &outcome.key {
+        Some((source, masked)) => json!({
+            "source": source,
+            "masked": masked,
         }),
         None => Value::Null,
     }
+}
+
+/// The key as [`Outcome::key`] holds it: `(KeySource::label, masked)`.
+pub fn key_of(paths: &Paths, key: &ApiKey, source: &KeySource) -> (String, String) {
+    (source.label(paths), key.masked())
 }
 
 /// Every target codeloop knows, in the registry's order: what detection found (with
 /// its evidence; `detected` is `null` for a target this run did not look for —
 /// `init --only` probes only the named targets, `uninstall` none, since it reverses
 /// what the record lists whether the app is there or not), whether it was selected,
-/// and its changes.
-pub fn targets(detections: &[Detection], selected: &[Target], plan: Option<&Plan>) -> Vec<Value> {
+/// and its changes (each saying whether this run wrote it: `written` lists the files
+/// as displayed).
+pub fn targets(
+    detections: &[Detection],
+    selected: &[Target],
+    plan: Option<&Plan>,
+    written: &[String],
+) -> Vec<Value> {
     Target::all()
         .into_iter()
         .map(|target| {
@@ -106,19 +125,24 @@ pub fn targets(detections: &[Detection], selected: &[Target], plan: Option<&Plan
                 d.map_or_else(Vec::new, |d| d.evidence.clone()).into(),
             );
             let tp = plan.and_then(|p| p.targets.iter().find(|tp| tp.target == target));
-            let status = match tp {
-                _ if !selected.contains(&target) => "skipped",
-                None => "skipped",
-                Some(tp) => target_status(tp),
+            let chosen = selected.contains(&target);
+            let status = match (plan, tp) {
+                _ if !chosen => "skipped",
+                // Chosen, but the run ended before planning (no key, a refused one).
+                (None, _) => "not-planned",
+                // Planned, with nothing to do (nothing recorded to remove).
+                (Some(_), None) => "unchanged",
+                (Some(_), Some(tp)) => target_status(tp),
             };
+            t.insert("selected".into(), chosen.into());
             t.insert("status".into(), status.into());
             // Always both arrays, empty for a skipped target, so
             // `jq '.targets[].changes[]'` works on every document.
             let mut changes: Vec<Value> = Vec::new();
             let mut errors: Vec<Value> = Vec::new();
             if let Some(tp) = tp {
-                changes.extend(tp.edits.iter().map(file_change));
-                changes.extend(tp.env_edits.iter().map(env_change));
+                changes.extend(tp.edits.iter().map(|e| file_change(e, written)));
+                changes.extend(tp.env_edits.iter().map(|e| env_change(e, written)));
                 errors.extend(tp.errors.iter().map(|e| e.message.clone().into()));
             }
             t.insert("changes".into(), changes.into());
@@ -148,12 +172,14 @@ fn target_status(tp: &TargetPlan) -> &'static str {
     }
 }
 
-pub fn file_change(e: &FileEdit) -> Value {
+/// One file's change; `written` lists what the run wrote, as displayed.
+pub fn file_change(e: &FileEdit, written: &[String]) -> Value {
     let mut c = Map::new();
     c.insert("kind".into(), "file".into());
     c.insert("path".into(), e.path.to_string_lossy().into_owned().into());
     c.insert("display".into(), e.display.clone().into());
     c.insert("status".into(), e.status().word().into());
+    c.insert("written".into(), written.contains(&e.display).into());
     // `null` when there is nothing to patch: no change, or not a JSON file.
     let patch = if e.after.is_some() {
         json_patch(e)
@@ -164,13 +190,14 @@ pub fn file_change(e: &FileEdit) -> Value {
     Value::Object(c)
 }
 
-fn env_change(e: &EnvEdit) -> Value {
+fn env_change(e: &EnvEdit, written: &[String]) -> Value {
     let path = format!("{}\\{}", user_env::LOCATION, e.name);
     json!({
         "kind": "registry",
         "path": path,
         "display": path,
         "status": e.status().word(),
+        "written": written.contains(&path),
         "patch": null,
     })
 }

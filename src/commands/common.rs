@@ -803,6 +803,22 @@ pub fn preview(
     Ok(())
 }
 
+/// How a `--json` run ended: its exit code, and the error's text when it failed (a
+/// usage error exits 2).
+pub fn exit_of(result: Result<crate::Exit>) -> (crate::Exit, Option<String>) {
+    match result {
+        Ok(exit) => (exit, None),
+        Err(e) => {
+            let exit = if e.downcast_ref::<UsageError>().is_some() {
+                crate::Exit::Usage
+            } else {
+                crate::Exit::Failed
+            };
+            (exit, Some(format!("{e:#}")))
+        }
+    }
+}
+
 /// The person's answer at the one confirmation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answer {

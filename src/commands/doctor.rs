@@ -331,8 +331,11 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
             "command": "doctor",
             "healthy": healthy,
             "project": ctx.paths.project.to_string_lossy(),
-            "key": report::key(&ctx.paths, key.as_ref()),
-            "targets": report::targets(&ctx.detections, &set_up, Some(&plan))
+            "key": key.as_ref().map_or(Value::Null, |(k, source)| {
+                let (source, masked) = report::key_of(&ctx.paths, k, source);
+                json!({"source": source, "masked": masked})
+            }),
+            "targets": report::targets(&ctx.detections, &set_up, Some(&plan), &[])
                 .into_iter()
                 .map(|mut t| {
                     let name = t["name"].as_str().unwrap_or_default().to_owned();

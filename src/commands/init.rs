@@ -5,20 +5,20 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
-use serde_json::json;
 
 use super::common::{self, Answer, Context};
+use crate::Exit;
 use crate::apply::{self, RecordNotes};
 use crate::auth::{self, ApiKey, KeySource, PLACEHOLDER};
 use crate::cli::InitArgs;
 use crate::detect::Detection;
+use crate::outcome::Outcome;
 use crate::plan::Plan;
 use crate::record;
 use crate::render::{self, YELLOW};
 use crate::report;
 use crate::sys::Sys;
 use crate::target::Target;
-use crate::{Exit, UsageError};
 
 pub fn run(
     args: &InitArgs,
@@ -33,32 +33,17 @@ pub fn run(
             auth::key_argument_warning(args.key_stdin)
         )?;
     }
+    let mut outcome = Outcome::default();
     if args.json {
         // One document, whatever happens: errors go into it too, and every field is
         // there whatever step the run ends at.
-        let mut doc = report::init_document(mode(args));
-        let result = run_inner(args, sys, &mut io::sink(), &mut io::sink(), Some(&mut doc));
-        let exit = match &result {
-            Ok(exit) => *exit,
-            Err(e) => {
-                doc.insert("error".into(), format!("{e:#}").into());
-                if e.downcast_ref::<UsageError>().is_some() {
-                    Exit::Usage
-                } else {
-                    Exit::Failed
-                }
-            }
-        };
-        doc.insert("ok".into(), matches!(exit, Exit::Ok | Exit::Pending).into());
-        doc.insert("exitCode".into(), exit.code().into());
-        writeln!(
-            out,
-            "{}",
-            report::to_text(&doc.into(), args.writing.show_secrets)
-        )?;
+        let result = run_inner(args, sys, &mut io::sink(), &mut io::sink(), &mut outcome);
+        let (exit, error) = common::exit_of(result);
+        let doc = report::init(mode(args), &outcome, exit, error);
+        writeln!(out, "{}", report::to_text(&doc, args.writing.show_secrets))?;
         return Ok(exit);
     }
-    run_inner(args, sys, out, err, None)
+    run_inner(args, sys, out, err, &mut outcome)
 }
 
 /// After `codeloop auth --rotate` saved `key`: every file the record lists as holding
@@ -236,7 +221,7 @@ fn run_inner(
     sys: &mut Sys,
     out: &mut dyn Write,
     err: &mut dyn Write,
-    mut doc: Option<&mut serde_json::Map<String, serde_json::Value>>,
+    outcome: &mut Outcome,
 ) -> Result<Exit> {
     let mut ctx = Context::new(sys, args.scope.project.as_deref())?;
     let legacy = ctx.migrate(sys);
@@ -263,16 +248,9 @@ fn run_inner(
             }
         }
     }
-    if let Some(doc) = doc.as_deref_mut() {
-        doc.insert(
-            "project".into(),
-            ctx.paths.project.to_string_lossy().into_owned().into(),
-        );
-        doc.insert(
-            "targets".into(),
-            report::targets(&ctx.detections, &targets, None).into(),
-        );
-    }
+    outcome.project = Some(ctx.paths.project.clone());
+    outcome.detections = ctx.detections.clone();
+    outcome.selected = targets.clone();
     writeln!(out, "{}", ctx.project_line())?;
     common::report_legacy(out, &ctx, &legacy, args.writing.dry_run || args.check)?;
     for (old, _) in &relocate {
@@ -306,9 +284,9 @@ fn run_inner(
         }
         Err(e) => return Err(e.into()),
     };
-    if let Some(doc) = doc.as_deref_mut() {
-        doc.insert("key".into(), report::key(&ctx.paths, key.as_ref()));
-    }
+    outcome.key = key
+        .as_ref()
+        .map(|(k, source)| report::key_of(&ctx.paths, k, source));
     // The key pasted or signed in with just now is saved whatever happens next.
     let saved_key = key.as_ref().and_then(|(_, source)| match source {
         KeySource::SignIn(p) | KeySource::Pasted(p) => Some(ctx.paths.display(p)),
@@ -338,20 +316,8 @@ fn run_inner(
                 .map(crate::checks::StartupKey::warning),
         );
     }
-    if let Some(doc) = doc.as_deref_mut() {
-        doc.insert(
-            "targets".into(),
-            report::targets(&ctx.detections, &targets, Some(&plan)).into(),
-        );
-        doc.insert(
-            "gitignore".into(),
-            plan.guard
-                .as_ref()
-                .map_or(serde_json::Value::Null, report::file_change),
-        );
-        doc.insert("warnings".into(), plan.warnings.clone().into());
-        doc.insert("notes".into(), notes_of(&plan).into());
-    }
+    // The outcome holds the plan from here on (its fields are borrowed apart).
+    let plan: &Plan = outcome.plan.insert(plan);
 
     if args.check && key.is_none() && !plan.has_errors() {
         // No key here (an onboarding check in CI): the files are held to the key the
@@ -398,20 +364,20 @@ everything is configured with the key codeloop recorded; nothing to change"
     common::preview(
         sys,
         out,
-        &plan,
+        plan,
         &args.writing,
         false,
         asks,
-        &notes_of(&plan),
+        &crate::outcome::plan_notes(plan),
     )?;
     for warning in &plan.warnings {
         writeln!(err, "{YELLOW}warning:{YELLOW:#} {warning}")?;
     }
 
     if plan.has_errors() {
-        common::report_errors(err, &plan, saved_key.as_deref(), false)?;
-        if doc.is_some() {
-            bail!("{}", common::json_error(&plan, false));
+        common::report_errors(err, plan, saved_key.as_deref(), false)?;
+        if args.json {
+            bail!("{}", common::json_error(plan, false));
         }
         return Ok(Exit::Failed);
     }
@@ -425,7 +391,7 @@ everything is configured with the key codeloop recorded; nothing to change"
         let migrating = !record_notes.legacy.is_empty() || !record_notes.relocate.is_empty();
         if (plan.records() || migrating) && !args.check && !args.writing.dry_run && key.is_some() {
             // Already configured (by hand, or a record lost): now codeloop knows.
-            apply::apply(&plan, &ctx.paths, sys.user_env.as_mut(), &record_notes)
+            apply::apply(plan, &ctx.paths, sys.user_env.as_mut(), &record_notes)
                 .map_err(|e| anyhow!("{}: {}", e.display, e.message))?;
         }
         writeln!(out, "\neverything is already configured; nothing to change")?;
@@ -483,26 +449,20 @@ everything is configured with the key codeloop recorded; nothing to change"
     }
 
     let spinner = render::Spinner::start(sys.stderr_tty, "writing");
-    let result = apply::apply(&plan, &ctx.paths, sys.user_env.as_mut(), &record_notes);
+    let result = apply::apply(plan, &ctx.paths, sys.user_env.as_mut(), &record_notes);
     drop(spinner);
     match result {
         Ok(written) => {
-            if let Some(doc) = doc.as_deref_mut() {
-                doc.insert("applied".into(), true.into());
-                let files: Vec<String> = written.iter().map(|w| w.display.clone()).collect();
-                doc.insert("written".into(), json!(files));
-            }
+            outcome.applied = true;
+            outcome.written = written.iter().map(|w| w.display.clone()).collect();
             common::report_written(out, &written)?;
-            summary(out, &plan)?;
+            summary(out, plan)?;
             writeln!(out, "{}", ctx.project_line())?;
             Ok(Exit::Ok)
         }
         Err(e) => {
             common::report_written(out, &e.written)?;
-            if let Some(doc) = doc {
-                let written: Vec<String> = e.written.iter().map(|w| w.display.clone()).collect();
-                doc.insert("written".into(), json!(written));
-            }
+            outcome.written = e.written.iter().map(|w| w.display.clone()).collect();
             if let Some(signal) = e.signal {
                 let red = render::RED.bold();
                 writeln!(err, "{red}error:{red:#} {}", e.message)?;
@@ -527,14 +487,6 @@ fn mode(args: &InitArgs) -> &'static str {
     } else {
         "apply"
     }
-}
-
-/// Every note of the plan, as "file: note".
-fn notes_of(plan: &Plan) -> Vec<String> {
-    plan.targets
-        .iter()
-        .flat_map(|t| t.notes().map(|(file, n)| format!("{file}: {n}")))
-        .collect()
 }
 
 fn no_key_message() -> String {

@@ -7,13 +7,15 @@ use std::io::Write;
 use anyhow::{Result, anyhow, bail};
 
 use super::common::{self, Answer, Context, Reach};
+use crate::Exit;
 use crate::apply::{self, RecordNotes};
 use crate::cli::UninstallArgs;
+use crate::outcome::Outcome;
+use crate::plan::Plan;
 use crate::render;
 use crate::report;
 use crate::sys::Sys;
 use crate::target::Target;
-use crate::{Exit, UsageError};
 
 pub fn run(
     args: &UninstallArgs,
@@ -21,8 +23,9 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Exit> {
+    let mut outcome = Outcome::default();
     if !args.json {
-        return run_inner(args, sys, out, err, None);
+        return run_inner(args, sys, out, err, &mut outcome);
     }
     // One document, whatever happens (as `init --json`).
     let mode = if args.writing.dry_run {
@@ -37,32 +40,16 @@ pub fn run(
     } else {
         "project"
     };
-    let mut doc = report::uninstall_document(mode, reach);
     let result = run_inner(
         args,
         sys,
         &mut std::io::sink(),
         &mut std::io::sink(),
-        Some(&mut doc),
+        &mut outcome,
     );
-    let exit = match &result {
-        Ok(exit) => *exit,
-        Err(e) => {
-            doc.insert("error".into(), format!("{e:#}").into());
-            if e.downcast_ref::<UsageError>().is_some() {
-                Exit::Usage
-            } else {
-                Exit::Failed
-            }
-        }
-    };
-    doc.insert("ok".into(), (exit == Exit::Ok).into());
-    doc.insert("exitCode".into(), exit.code().into());
-    writeln!(
-        out,
-        "{}",
-        report::to_text(&doc.into(), args.writing.show_secrets)
-    )?;
+    let (exit, error) = common::exit_of(result);
+    let doc = report::uninstall(mode, reach, &outcome, exit, error);
+    writeln!(out, "{}", report::to_text(&doc, args.writing.show_secrets))?;
     Ok(exit)
 }
 
@@ -71,7 +58,7 @@ fn run_inner(
     sys: &mut Sys,
     out: &mut dyn Write,
     err: &mut dyn Write,
-    mut doc: Option<&mut serde_json::Map<String, serde_json::Value>>,
+    outcome: &mut Outcome,
 ) -> Result<Exit> {
     let mut ctx = Context::new(sys, args.scope.project.as_deref())?;
     let legacy = ctx.migrate(sys);
@@ -116,35 +103,23 @@ fn run_inner(
         ..RecordNotes::default()
     };
     let (plan, notes) = common::reverse_plan(sys, &ctx, &targets, reach);
-
-    let kept: Vec<String> = plan
-        .targets
-        .iter()
-        .flat_map(|t| t.notes().map(|(file, n)| format!("{file}: {n}")))
-        .chain(notes)
-        .collect();
+    outcome.project = Some(ctx.paths.project.clone());
+    outcome.selected = targets.clone();
+    let mut kept = crate::outcome::plan_notes(&plan);
+    kept.extend(notes.iter().cloned());
+    outcome.notes = notes;
+    let plan: &Plan = outcome.plan.insert(plan);
     // --json never asks, so it never pages either.
-    let asks = doc.is_none()
+    let asks = !args.json
         && sys.interactive()
         && !(args.writing.yes || args.writing.dry_run)
         && plan.has_changes()
         && !plan.has_errors();
-    common::preview(sys, out, &plan, &args.writing, true, asks, &kept)?;
-    if let Some(doc) = doc.as_deref_mut() {
-        doc.insert(
-            "project".into(),
-            ctx.paths.project.to_string_lossy().into_owned().into(),
-        );
-        doc.insert(
-            "targets".into(),
-            report::targets(&ctx.detections, &targets, Some(&plan)).into(),
-        );
-        doc.insert("notes".into(), kept.clone().into());
-    }
+    common::preview(sys, out, plan, &args.writing, true, asks, &kept)?;
     if plan.has_errors() {
-        common::report_errors(err, &plan, None, true)?;
-        if doc.is_some() {
-            bail!("{}", common::json_error(&plan, true));
+        common::report_errors(err, plan, None, true)?;
+        if args.json {
+            bail!("{}", common::json_error(plan, true));
         }
         return Ok(Exit::Failed);
     }
@@ -158,7 +133,7 @@ fn run_inner(
             // Only the record changes: a target's share of a file others still use,
             // or files that are gone since.
             if !args.writing.dry_run {
-                apply::apply(&plan, &ctx.paths, sys.user_env.as_mut(), &notes_for_record)
+                apply::apply(plan, &ctx.paths, sys.user_env.as_mut(), &notes_for_record)
                     .map_err(|e| anyhow!("{}: {}", e.display, e.message))?;
                 apply::remove_codeloop_dir_if_unused(&ctx.paths);
             }
@@ -179,7 +154,7 @@ fn run_inner(
         return Ok(Exit::Ok);
     }
     if !args.writing.yes {
-        if doc.is_some() {
+        if args.json {
             bail!("--json never prompts: pass --yes to remove, or --dry-run to only plan");
         }
         match common::confirm(sys, out, "remove these?", true)? {
@@ -194,19 +169,16 @@ fn run_inner(
             }
         }
     }
-    let result = apply::apply(&plan, &ctx.paths, sys.user_env.as_mut(), &notes_for_record);
+    let result = apply::apply(plan, &ctx.paths, sys.user_env.as_mut(), &notes_for_record);
     // `~/.codeloop` goes too once only our lock is left in it (config.json, the key
     // `codeloop auth` saved, stays until you delete it).
     apply::remove_codeloop_dir_if_unused(&ctx.paths);
-    if let Some(doc) = doc {
-        let listed = match &result {
-            Ok(written) => written,
-            Err(e) => &e.written,
-        };
-        let files: Vec<String> = listed.iter().map(|w| w.display.clone()).collect();
-        doc.insert("applied".into(), result.is_ok().into());
-        doc.insert("written".into(), files.into());
-    }
+    let listed = match &result {
+        Ok(written) => written,
+        Err(e) => &e.written,
+    };
+    outcome.written = listed.iter().map(|w| w.display.clone()).collect();
+    outcome.applied = result.is_ok();
     match result {
         Ok(written) => {
             common::report_written(out, &written)?;

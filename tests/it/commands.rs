@@ -343,6 +343,35 @@ fn completions_for_every_shell() {
     s.run(&["completions", "tcsh"]).assert_code(2);
 }
 
+/// A command line clap refuses still gives a `--json` run its one document (the
+/// harness checks it against the schema), with clap's message and exit 2.
+#[test]
+fn a_refused_command_line_with_json_still_prints_the_document() {
+    let s = Sandbox::new();
+    let before = s.snapshot();
+    let out = s.run(&["init", "--json", "--only", "cursr"]);
+    out.assert_code(2);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["exitCode"], 2);
+    assert_eq!(doc["ok"], false);
+    let error = doc["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("invalid value 'cursr' for '--only <LIST>'")
+            && error.contains("a similar value exists: 'cursor'"),
+        "{error}"
+    );
+    let out = s.run(&["uninstall", "--json", "--all", "--bogus"]);
+    out.assert_code(2);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["reach"], "all");
+    assert_eq!(doc["error"], "unexpected argument '--bogus' found");
+    // Without --json, clap's own text on stderr.
+    let out = s.run(&["init", "--only", "cursr"]);
+    out.assert_code(2);
+    assert!(out.stdout.is_empty() && out.stderr.contains("invalid value 'cursr'"));
+    assert_unchanged(&before, &s.snapshot());
+}
+
 #[test]
 fn help_lists_every_exit_code() {
     let s = Sandbox::new();
