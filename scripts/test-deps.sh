@@ -6,7 +6,8 @@
 #     (the Claude Code, Codex, Gemini, Copilot, opencode, Qwen Code, Kilo, Cline, Amp and
 #     Auggie CLIs), installed into tests/clients/node_modules (Cline and Amp as their
 #     Linux x64 binary packages; Amp's has no .bin entry: the tests start
-#     node_modules/@ampcode/cli-linux-x64/amp);
+#     node_modules/@ampcode/cli-linux-x64/amp), and Continue's config reader
+#     (`@continuedev/config-yaml`, `comment-json`; `npm ls` notices when they are missing);
 #   - rustfmt and clippy, for scripts/test.sh;
 #   - zsh, fish and shellcheck, so the shell tests start the real shells;
 #   - the x86_64-pc-windows-gnu target, mingw-w64 and wine, for scripts/wine-e2e.sh;

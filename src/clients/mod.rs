@@ -14,6 +14,7 @@ mod claude_code;
 mod claude_desktop;
 mod cline;
 mod codex;
+mod continue_dev;
 mod copilot;
 mod crush;
 mod cursor;
@@ -58,6 +59,7 @@ pub static ALL: &[&Client] = &[
     &qwen::CLIENT,
     &kilo::CLIENT,
     &crush::CLIENT,
+    &continue_dev::CLIENT,
 ];
 
 /// One MCP client.

@@ -238,6 +238,28 @@ const CLIENTS: &[Client] = &[
         fixtures: &[("crush/crush-json-strict-providers-and-lsp.json", None)],
     },
     Client {
+        target: "continue",
+        // A block file of codeloop's own in each scope; config.yaml is never edited.
+        project: Some("project/.continue/mcpServers/codeloop.json"),
+        global: Some("home/.continue/mcpServers/codeloop.json"),
+        fixtures: &[
+            (
+                "continue/codeloop-json-hand-written-comments-stale-key.jsonc",
+                None,
+            ),
+            // The user's config.yaml (a list of servers) stays as it is.
+            (
+                "continue/config-yaml-comments-models-other-servers.yaml",
+                Some("home/.continue/config.yaml"),
+            ),
+            // A block dir the team already has: codeloop's file goes beside theirs.
+            (
+                "continue/workspace-yaml-block-playwright.yaml",
+                Some("project/.continue/mcpServers/playwright-mcp.yaml"),
+            ),
+        ],
+    },
+    Client {
         target: "bash",
         project: Some("home/.bashrc"),
         global: None,
@@ -573,6 +595,11 @@ fn kilo() {
 #[test]
 fn crush() {
     client("crush");
+}
+
+#[test]
+fn continue_dev() {
+    client("continue");
 }
 
 #[test]

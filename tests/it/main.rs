@@ -16,6 +16,7 @@
 //! | `clients_real` | the real Claude Code, Codex and Gemini CLIs read what `init` wrote |
 //! | `new_ide_clients` | Zed, Cline, Roo Code, Kiro, Junie, Amp, Auggie: each scope, merge rules, strict-JSON refusals; the real Cline, Amp and Auggie CLIs list the result |
 //! | `new_cli_clients` | Copilot CLI, opencode, Qwen Code, Kilo Code CLI, Crush: each scope and quirk; the real Copilot, opencode, Qwen Code and Kilo CLIs list the result |
+//! | `continue_dev` | Continue: its block file in each scope, `config.yaml` untouched, detection; Continue's own config reader (`@continuedev/config-yaml`, `comment-json`) reads the result |
 //! | `readme` | the README's targets list and client tables against the registry |
 //! | `update` | `codeloop update` against npm registries served on 127.0.0.1 |
 //! | `auth`, `service` | the key chain and sign-in, accounts, keys, doctor's checks against the stand-in |
@@ -35,6 +36,7 @@ mod auth;
 mod clients;
 mod clients_real;
 mod commands;
+mod continue_dev;
 mod faults;
 mod git_parity;
 mod history;
