@@ -16,23 +16,74 @@ pub const PLACEHOLDER: &str = "<placeholder: your CodeLoop API key, from `codelo
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey(String);
 
-#[derive(Debug, Error, PartialEq, Eq)]
+/// Why a value is not an API key. The message never repeats the value (it may be a
+/// real key pasted with a typo): it says what is wrong and where, by position.
+#[derive(Debug, Error, PartialEq, Eq, Clone, Copy)]
 #[error(
-    "is not a valid CodeLoop API key (expected `cl_live_` followed by 8 to 256 letters, digits, `_` or `-`)"
+    "is not a valid CodeLoop API key: {reason} (expected `cl_live_` followed by 8 to 256 letters, digits, `_` or `-`)"
 )]
-pub struct InvalidKey;
+pub struct InvalidKey {
+    pub reason: Reason,
+}
+
+/// What is wrong with a would-be key; positions count characters from 1.
+#[derive(Debug, Error, PartialEq, Eq, Clone, Copy)]
+pub enum Reason {
+    #[error("it is empty")]
+    Empty,
+    #[error("it does not start with `cl_live_`")]
+    Prefix,
+    #[error("it has {0} characters after `cl_live_`, fewer than 8")]
+    Short(usize),
+    #[error("it has {0} characters after `cl_live_`, more than 256")]
+    Long(usize),
+    /// A character no key has: `what` names it without showing the rest.
+    #[error("character {at} is {what}")]
+    Char { at: usize, what: &'static str },
+}
+
+impl From<Reason> for InvalidKey {
+    fn from(reason: Reason) -> InvalidKey {
+        InvalidKey { reason }
+    }
+}
+
+/// How a character no key holds is named in an error (keys are ASCII letters, digits,
+/// `_` and `-`, so naming one of these others reveals nothing of a key).
+fn name_of(c: char) -> &'static str {
+    match c {
+        ' ' => "a space",
+        '\t' => "a tab",
+        '\n' | '\r' => "a line break (copied with the key?)",
+        '"' | '\'' | '`' => "a quote (paste the key without quotes)",
+        c if !c.is_ascii() => "not an ASCII character",
+        c if c.is_ascii_control() => "a control character",
+        _ => "a symbol no key contains",
+    }
+}
 
 impl ApiKey {
+    /// Checks `raw` (taken as is: callers trim what they read from a file or a pipe).
     pub fn parse(raw: &str) -> Result<ApiKey, InvalidKey> {
-        let rest = raw.strip_prefix(PREFIX).ok_or(InvalidKey)?;
-        let ok_len = (8..=256).contains(&rest.len());
-        let ok_chars = rest
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if ok_len && ok_chars {
-            Ok(ApiKey(raw.to_owned()))
-        } else {
-            Err(InvalidKey)
+        if raw.is_empty() {
+            return Err(Reason::Empty.into());
+        }
+        let rest = raw.strip_prefix(PREFIX).ok_or(Reason::Prefix)?;
+        if let Some((i, c)) = rest
+            .chars()
+            .enumerate()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+        {
+            return Err(Reason::Char {
+                at: PREFIX.len() + i + 1,
+                what: name_of(c),
+            }
+            .into());
+        }
+        match rest.len() {
+            n if n < 8 => Err(Reason::Short(n).into()),
+            n if n > 256 => Err(Reason::Long(n).into()),
+            _ => Ok(ApiKey(raw.to_owned())),
         }
     }
 

@@ -372,7 +372,7 @@ mod tests {
     fn a_service_error_inside_a_sign_in_is_said_once() {
         let inner = crate::api::ApiError::BadKey {
             host: "codeloop.tech".into(),
-            err: crate::secret::InvalidKey,
+            err: crate::secret::Reason::Prefix.into(),
         };
         let e = anyhow::Error::from(AuthError::SignIn(loopback::SignInError::Api(inner)));
         let text = format!("{e:#}");
@@ -527,9 +527,44 @@ mod tests {
             "cl_live_%PATH%xx",
             "cl_live_abcdéfgh",
         ] {
-            assert_eq!(ApiKey::parse(bad), Err(InvalidKey), "{bad:?}");
+            assert!(ApiKey::parse(bad).is_err(), "{bad:?}");
         }
         assert!(ApiKey::parse(&format!("cl_live_{}", "a".repeat(257))).is_err());
+    }
+
+    #[test]
+    fn a_bad_key_says_what_is_wrong_and_where() {
+        use crate::secret::Reason;
+        let reason = |raw: &str| ApiKey::parse(raw).unwrap_err().reason;
+        assert_eq!(reason(""), Reason::Empty);
+        assert_eq!(reason("cl_test_abcdefgh"), Reason::Prefix);
+        assert_eq!(reason("cl_live_short"), Reason::Short(5));
+        assert_eq!(
+            reason(&format!("cl_live_{}", "a".repeat(257))),
+            Reason::Long(257)
+        );
+        let at = |raw: &str| match reason(raw) {
+            Reason::Char { at, what } => format!("{at}: {what}"),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            at("cl_live_abcdefgh\n"),
+            "17: a line break (copied with the key?)"
+        );
+        assert_eq!(at("cl_live_abc defgh"), "12: a space");
+        assert_eq!(
+            at("cl_live_abcd'efgh"),
+            "13: a quote (paste the key without quotes)"
+        );
+        assert_eq!(at("cl_live_abcdéfgh"), "13: not an ASCII character");
+        assert_eq!(at("cl_live_%PATH%xx"), "9: a symbol no key contains");
+        let text = ApiKey::parse("cl_live_secretsecret secret")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            text,
+            "is not a valid CodeLoop API key: character 21 is a space (expected `cl_live_` followed by 8 to 256 letters, digits, `_` or `-`)"
+        );
     }
 
     #[test]
@@ -537,7 +572,10 @@ mod tests {
         let key = ApiKey::parse("cl_live_ab345678yz").unwrap();
         assert_eq!(key.to_string(), "cl_live_ab…yz");
         assert_eq!(format!("{key:?}"), "ApiKey(cl_live_ab…yz)");
-        assert!(!InvalidKey.to_string().contains("ab345678"));
+        let err = ApiKey::parse("cl_live_ab345678y'z")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("ab345678"), "{err}");
     }
 
     #[test]
