@@ -24,11 +24,21 @@ pub static SHELL: Shell = Shell {
             .find(|p| p.is_file())
             .or(paths.bash_login_files.last())
             .expect("bash has login files");
-        vec![
+        let mut writes = vec![
             Write::owned(&paths.env_sh, text::env_sh(key)),
             Write::block(&paths.bashrc, text::POSIX_MARKERS, text::posix_block()),
-            Write::block(login, text::POSIX_MARKERS, text::posix_block()),
-        ]
+        ];
+        // A login file that is a link to `.bashrc` (dotfiles often make one) is the
+        // same file: its one block serves both.
+        let same = |a: &std::path::Path, b: &std::path::Path| matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(a), Ok(b)) if a == b);
+        if !same(login, &paths.bashrc) {
+            writes.push(Write::block(
+                login,
+                text::POSIX_MARKERS,
+                text::posix_block(),
+            ));
+        }
+        writes
     },
     restart: "open a new terminal to get CODELOOP_API_KEY (or run `. ~/.codeloop/env.sh` in this one)",
 };

@@ -3,6 +3,8 @@
 //! shells whatever their login file says, and which shells `init` sets up by default
 //! (the ones in use, not every one installed).
 
+use std::path::Path;
+
 use crate::harness::*;
 
 /// Every one of `tools` is installed (scripts/test-deps.sh): [`require`] fails the test
@@ -113,6 +115,41 @@ fn bash_login_shells_get_the_key_whatever_the_login_file_sources() {
     assert_eq!(s.key_in_shell("bash", &["-l"]), KEY, "a login shell");
     assert_eq!(s.key_in_shell("bash", &["-i"]), KEY, "an interactive shell");
     assert!(!s.home_path(".profile").exists());
+}
+
+#[test]
+fn a_login_file_linked_to_bashrc_gets_one_block_and_both_shells_the_key() {
+    if !all(&["bash"]) {
+        return;
+    }
+    let s = Sandbox::new();
+    write(&s.home_path(".bashrc"), "# my bashrc\n");
+    symlink(Path::new(".bashrc"), &s.home_path(".bash_profile"));
+
+    let out = s.init_ok("bash");
+
+    assert!(
+        !out.stdout.contains("already done by another program"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("~/.bash_profile"), "{}", out.stdout);
+    assert_eq!(
+        read(&s.home_path(".bashrc"))
+            .matches("# >>> codeloop >>>")
+            .count(),
+        1
+    );
+    assert!(
+        std::fs::symlink_metadata(s.home_path(".bash_profile"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(s.key_in_shell("bash", &["-l"]), KEY, "a login shell");
+    assert_eq!(s.key_in_shell("bash", &["-i"]), KEY, "an interactive shell");
+    s.run(&["uninstall", "--yes"]).assert_code(0);
+    assert_eq!(read(&s.home_path(".bashrc")), "# my bashrc\n");
 }
 
 #[test]
