@@ -130,8 +130,9 @@ pub fn notice(n: &Notice<'_>, out: &mut dyn Write, err: &mut dyn Write) {
     let _ = match n {
         Notice::SignInPage { url, timeout } => writeln!(
             out,
-            "to sign in, open this page in a browser on this computer (opening it for you now):\n\n  {url}\n\nwaiting up to {} seconds for the sign-in to finish…",
-            timeout.as_secs()
+            "to sign in, open this page in a browser on this computer (opening it for you now):\n\n  {url}\n\nwaiting up to {} second{} for the sign-in to finish…",
+            timeout.as_secs(),
+            if timeout.as_secs() == 1 { "" } else { "s" }
         )
         .and_then(|()| out.flush()),
         Notice::BrowserNotOpened(e) => writeln!(

@@ -24,9 +24,14 @@ use super::{Notice, Notify};
 #[derive(Debug, Error)]
 pub enum SignInError {
     #[error(
-        "no sign-in came back from the browser within {secs} seconds; run `{retry}` again (with `--timeout SECONDS` for more time), or `{retry} --no-browser` to sign in with email and password"
+        "no sign-in came back from the browser within {secs} second{s}; run `{retry}` again (with `--timeout SECONDS` for more time), or `{retry} --no-browser` to sign in with email and password"
     )]
-    Timeout { secs: u64, retry: &'static str },
+    Timeout {
+        secs: u64,
+        /// "s" unless `secs` is 1.
+        s: &'static str,
+        retry: &'static str,
+    },
     #[error(
         "the sign-in page sent the API key back in the URL, which codeloop refuses (it stays in the browser's history); nothing was saved; clear the browser's history and rotate that key: run `codeloop auth --rotate`"
     )]
@@ -129,6 +134,7 @@ fn wait_for_callback(
                 if Instant::now() >= deadline {
                     return Err(SignInError::Timeout {
                         secs: timeout.as_secs(),
+                        s: if timeout.as_secs() == 1 { "" } else { "s" },
                         retry,
                     });
                 }

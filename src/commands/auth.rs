@@ -44,11 +44,21 @@ pub fn run(
             name: crate::api::default_key_name(sys),
         };
         let grant = if args.no_browser {
-            let api = Api::from_sys(sys)?.retry_with("codeloop auth --no-browser");
+            let api = Api::from_sys(sys)?.retry_with(if args.rotate {
+                "codeloop auth --rotate --no-browser"
+            } else {
+                "codeloop auth --no-browser"
+            });
             let (email, password) = credentials(sys, args.password_stdin, "codeloop auth")?;
             api.password_sign_in(&email, &password, &want)?
         } else {
+            // Every "run … again" keeps the rotation the person asked for.
             let api = Api::from_sys(sys)?;
+            let api = if args.rotate {
+                api.retry_with("codeloop auth --rotate")
+            } else {
+                api
+            };
             let timeout = Duration::from_secs(args.timeout);
             loopback::sign_in(sys, &api, &want, args.rotate, timeout, &mut |n| {
                 crate::render::notice(&n, out, err)

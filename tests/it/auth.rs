@@ -256,6 +256,18 @@ fn no_sign_in_within_the_timeout_is_a_clear_error() {
     out.stderr_has("--timeout");
     assert!(started.elapsed() < Duration::from_secs(10));
     assert!(!config_json(&s).exists());
+
+    // The way to try again keeps the rotation asked for.
+    let out = run(
+        &s,
+        &["auth", "--rotate", "--timeout", "1"],
+        &sign_in_env(&server, &lazy),
+        "",
+    );
+    out.assert_code(1);
+    out.stderr_has("within 1 second;");
+    out.stderr_has("run `codeloop auth --rotate` again");
+    out.stderr_has("`codeloop auth --rotate --no-browser`");
 }
 
 #[test]
@@ -741,7 +753,8 @@ fn at_a_terminal_an_invalid_paste_is_asked_again_without_echo_three_tries_in_all
     assert_eq!(paste_prompts.len(), 3, "{asked:?}");
     assert!(paste_prompts[0].contains("shown as *****"), "{asked:?}");
     assert!(
-        output.contains("that is not a valid CodeLoop API key (expected")
+        output.contains("that is not a valid CodeLoop API key: it has 5 characters after `cl_live_`, fewer than 8 (expected")
+            && output.contains("that is not a valid CodeLoop API key: it does not start with `cl_live_`")
             && output.contains("(2 tries left)")
             && output.contains("(1 try left)"),
         "{output}"
