@@ -559,24 +559,19 @@ fn select(
         .collect();
     order.sort_by_key(|d| !d.found());
     // "zsh — $SHELL is /bin/zsh": the evidence once, plainly; the targets not found
-    // come after a separator line (choosing it does nothing).
-    let mut labels: Vec<String> = Vec::new();
-    let mut rows: Vec<Option<Target>> = Vec::new();
-    for d in &order {
-        if !d.found() && rows.iter().flatten().count() == rows.len() && !rows.is_empty() {
-            labels.push(format!("{} not detected ──", crate::sys::SEPARATOR_MARK));
-            rows.push(None);
-        }
-        labels.push(match d.evidence.first() {
+    // come after, each saying so (a separator row would be one more box to tick).
+    let labels: Vec<String> = order
+        .iter()
+        .map(|d| match d.evidence.first() {
             Some(why) => format!("{} — {}", d.target.label(), why.replace('`', "")),
-            None => d.target.label().to_owned(),
-        });
-        rows.push(Some(d.target));
-    }
+            None => format!("{} — not detected", d.target.label()),
+        })
+        .collect();
+    let rows: Vec<Target> = order.iter().map(|d| d.target).collect();
     let chosen: Vec<usize> = rows
         .iter()
         .enumerate()
-        .filter(|(_, t)| t.is_some_and(|t| defaults.contains(&t)))
+        .filter(|(_, t)| defaults.contains(t))
         .map(|(i, _)| i)
         .collect();
     let picked = match sys.select("set up which?", &labels, &chosen) {
@@ -589,7 +584,7 @@ fn select(
             ));
         }
     };
-    let mut targets: Vec<Target> = picked.into_iter().filter_map(|i| rows[i]).collect();
+    let mut targets: Vec<Target> = picked.into_iter().map(|i| rows[i]).collect();
     targets.sort();
     Ok(Picked::These(targets))
 }

@@ -107,7 +107,6 @@ impl Prompter for TerminalPrompter {
         // The answer is echoed by name only ("Cursor, zsh"), not with the evidence.
         let names = |opts: &[inquire::list_option::ListOption<&String>]| {
             opts.iter()
-                .filter(|o| !o.value.starts_with(SEPARATOR_MARK))
                 .map(|o| o.value.split(" — ").next().unwrap_or(o.value).to_owned())
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -147,10 +146,6 @@ impl Prompter for TerminalPrompter {
             .map_err(inquire_error)
     }
 }
-
-/// A multi-select row that starts with this is a separator: choosing it means
-/// nothing and the echoed answer leaves it out.
-pub const SEPARATOR_MARK: &str = "──";
 
 pub struct Sys {
     env: BTreeMap<String, String>,

@@ -189,21 +189,31 @@ fn a_person_picks_targets_reviews_the_summary_and_confirms() {
     };
 
     // The detected target first and pre-selected with its evidence; the rest after
-    // a separator; the keys named.
+    // it, each saying it was not detected; the keys named.
     let picker = t.wait_for("esc to cancel");
     snap_screen(&s, "picker", &picker);
     let cursor = picker.lines().find(|l| l.contains("Cursor")).unwrap();
     assert!(cursor.contains("[x] Cursor — .cursor/ exists"), "{picker}");
-    let separator = picker.find("── not detected ──").unwrap();
-    assert!(picker.find("Cursor").unwrap() < separator, "{picker}");
-    assert!(separator < picker.find("Claude Code").unwrap(), "{picker}");
+    assert!(
+        !picker.contains("──"),
+        "no separator row to tick:\n{picker}"
+    );
+    let claude = picker.lines().find(|l| l.contains("Claude Code")).unwrap();
+    assert!(
+        claude.contains("[ ] Claude Code — not detected"),
+        "{picker}"
+    );
+    assert!(
+        picker.find("Cursor").unwrap() < picker.find("Claude Code").unwrap(),
+        "{picker}"
+    );
     assert!(
         !picker.contains("Windows"),
         "windows-env is not offered on Linux:\n{picker}"
     );
 
-    // Also pick Claude Code: past the separator, space, enter.
-    t.keys(&["Down", "Down", "Space", "Enter"]);
+    // Also pick Claude Code, the next row: down, space, enter.
+    t.keys(&["Down", "Space", "Enter"]);
     // Three new files' diffs are taller than 40 rows: the pager shows them first.
     t.wait_for("+++ .cursor/mcp.json");
     let echoed = t.screen();
