@@ -385,16 +385,50 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
             writeln!(out, "\neverything looks healthy")?;
         } else {
             writeln!(out, "\nto fix:")?;
-            let mut fixes: Vec<&str> = Vec::new();
-            for p in &problems {
-                if !fixes.contains(&p.fix.as_str()) {
-                    fixes.push(&p.fix);
-                    writeln!(out, "  {}", p.fix)?;
-                }
+            for fix in merged_fixes(problems.iter().map(|p| p.fix.as_str())) {
+                writeln!(out, "  {fix}")?;
             }
         }
     }
     Ok(if healthy { Exit::Ok } else { Exit::Failed })
+}
+
+/// The fixes to print, each once, in order; `codeloop init --only a` and `codeloop init
+/// --only b` with the same other flags become one `codeloop init --only a,b` (one run
+/// fixes both), in the place of the first.
+fn merged_fixes<'a>(fixes: impl Iterator<Item = &'a str>) -> Vec<String> {
+    const INIT_ONLY: &str = "codeloop init --only ";
+    let mut out: Vec<String> = Vec::new();
+    // For each merged line: its index in `out`, the flags after the list, the names.
+    let mut inits: Vec<(usize, &str, Vec<&str>)> = Vec::new();
+    for fix in fixes {
+        if let Some(rest) = fix.strip_prefix(INIT_ONLY) {
+            let (names, flags) = rest.split_once(' ').unwrap_or((rest, ""));
+            match inits.iter_mut().find(|(_, f, _)| *f == flags) {
+                Some((_, _, list)) => {
+                    for n in names.split(',') {
+                        if !list.contains(&n) {
+                            list.push(n);
+                        }
+                    }
+                }
+                None => {
+                    inits.push((out.len(), flags, names.split(',').collect()));
+                    out.push(String::new());
+                }
+            }
+        } else if !out.iter().any(|f| f == fix) {
+            out.push(fix.to_owned());
+        }
+    }
+    for (i, flags, names) in inits {
+        out[i] = format!("{INIT_ONLY}{}", names.join(","));
+        if !flags.is_empty() {
+            out[i].push(' ');
+            out[i].push_str(flags);
+        }
+    }
+    out
 }
 
 /// The targets codeloop set up in this scope: for a project, its own changes and the
@@ -587,4 +621,30 @@ fn key_in(text: &str) -> Option<&str> {
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
         .unwrap_or(rest.len());
     Some(&rest[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merged_fixes;
+
+    #[test]
+    fn one_init_fixes_every_target_with_the_same_flags() {
+        let fixes = [
+            "codeloop init --only cursor",
+            "take the key out of .env",
+            "codeloop init --only claude-code",
+            "codeloop init --only zsh --global",
+            "codeloop init --only cursor",
+            "take the key out of .env",
+            "codeloop init --only bash,fish --global",
+        ];
+        assert_eq!(
+            merged_fixes(fixes.into_iter()),
+            [
+                "codeloop init --only cursor,claude-code",
+                "take the key out of .env",
+                "codeloop init --only zsh,bash,fish --global",
+            ]
+        );
+    }
 }
