@@ -86,13 +86,17 @@ impl Check {
         self
     }
 
-    /// doctor's report line (`true`: fine), or `None` when the findings say it.
-    /// The line doctor prints for a check that is not a problem (a problem is printed
-    /// once, as its finding), with its status.
-    pub fn line(&self) -> Option<(Status, String)> {
+    /// The lines doctor prints for a check that is not a problem (a problem is printed
+    /// once, as its finding), each with its status: one per line of the message (the
+    /// startup check has a line per file).
+    pub fn lines(&self) -> Vec<(Status, String)> {
         match self.status {
-            Status::Problem => None,
-            status => Some((status, self.message.clone())),
+            Status::Problem => Vec::new(),
+            status => self
+                .message
+                .lines()
+                .map(|line| (status, line.to_owned()))
+                .collect(),
         }
     }
 
@@ -483,60 +487,274 @@ pub fn leaks(sys: &Sys, project: &Path, git_top: Option<&Path>) -> Check {
 // ---------------------------------------------------------------------------------
 // Shell startup files
 
-/// A key written into a shell startup file by hand (as some vendor docs show:
-/// `export CODELOOP_API_KEY=cl_live_…`), outside codeloop's own blocks.
+/// How a startup file is read: which shell runs it, so which comments it skips.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// bash and zsh: `#` at the start of a word, outside quotes, to the end of the line.
+    Posix,
+    /// fish: the same rule.
+    Fish,
+    /// PowerShell: `#` at the start of a token, outside strings, to the end of the
+    /// line, and `<# … #>` blocks.
+    PowerShell,
+}
+
+/// A startup file a shell reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartupFile {
+    pub path: PathBuf,
+    /// The shell that reads it, as `--only` names it: `zsh`, `bash`, `fish`,
+    /// `powershell`.
+    pub shell: &'static str,
+}
+
+impl StartupFile {
+    pub fn syntax(&self) -> Syntax {
+        match self.shell {
+            "fish" => Syntax::Fish,
+            "powershell" => Syntax::PowerShell,
+            _ => Syntax::Posix,
+        }
+    }
+}
+
+/// The keys written by hand into one startup file (as some vendor docs show:
+/// `export CODELOOP_API_KEY=cl_live_…`), outside comments and codeloop's own blocks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StartupKey {
     /// As the person knows it: `~/.bashrc`.
     pub file: String,
-    /// 1-based.
-    pub line: usize,
-    pub key: ApiKey,
+    /// The shell that reads it, as `--only` names it.
+    pub shell: &'static str,
+    /// Each line (1-based) with the key on it, in order.
+    pub hits: Vec<(usize, ApiKey)>,
+    /// What sets the variable instead: the `init` that sets the shell up, and what it
+    /// writes.
+    pub instead: String,
 }
 
-/// The startup files the shells read: zsh's `.zshenv`, `.zprofile`, `.zshrc` and
-/// `.zlogin` (in the `ZDOTDIR` codeloop resolved), bash's `.bashrc` and login files,
-/// fish's `config.fish` and `conf.d` (but codeloop's own file), the PowerShell
-/// profiles. UTF-16 profiles are read as bytes, so a key in one is not seen.
-pub fn startup_files(paths: &Paths) -> Vec<PathBuf> {
+/// The startup files the shells read for this user: zsh's `.zshenv`, `.zprofile`,
+/// `.zshrc` and `.zlogin` (in the `ZDOTDIR` codeloop resolved), bash's `.bashrc` and
+/// login files, fish's `config.fish` and the `*.fish` files in `conf.d` (the only ones
+/// fish sources there) but codeloop's own `codeloop.fish`, and every current-user
+/// profile of each PowerShell edition
+/// ([`crate::paths::PowerShellProfile::current_user_profiles`]). codeloop's other files
+/// that hold the key, `~/.codeloop/env.sh` and `env.ps1`, are not startup files: the
+/// blocks load them.
+pub fn startup_files(paths: &Paths) -> Vec<StartupFile> {
+    let file = |shell: &'static str| move |path: PathBuf| StartupFile { path, shell };
     let zdotdir = paths.zshrc.parent().unwrap_or(&paths.home).to_path_buf();
-    let mut files = vec![paths.home.join(".zshenv")];
-    files.extend([".zshenv", ".zprofile", ".zshrc", ".zlogin"].map(|f| zdotdir.join(f)));
-    files.push(paths.bashrc.clone());
-    files.extend(paths.bash_login_files.iter().cloned());
-    files.push(paths.fish_dir.join("config.fish"));
+    let mut files = vec![file("zsh")(paths.home.join(".zshenv"))];
+    files.extend(
+        [".zshenv", ".zprofile", ".zshrc", ".zlogin"].map(|f| file("zsh")(zdotdir.join(f))),
+    );
+    files.push(file("bash")(paths.bashrc.clone()));
+    files.extend(paths.bash_login_files.iter().cloned().map(file("bash")));
+    files.push(file("fish")(paths.fish_dir.join("config.fish")));
     if let Ok(entries) = std::fs::read_dir(paths.fish_dir.join("conf.d")) {
         let mut conf: Vec<PathBuf> = entries
             .flatten()
             .map(|e| e.path())
-            .filter(|p| *p != paths.fish_env)
+            .filter(|p| {
+                *p != paths.fish_env && p.extension().is_some_and(|e| e == "fish") && p.is_file()
+            })
             .collect();
         conf.sort();
-        files.extend(conf);
+        files.extend(conf.into_iter().map(file("fish")));
     }
-    files.extend(paths.powershell_profiles.iter().map(|p| p.path.clone()));
+    files.extend(
+        paths
+            .powershell_profiles
+            .iter()
+            .flat_map(|p| p.current_user_profiles())
+            .map(file("powershell")),
+    );
     let mut seen = BTreeSet::new();
-    files.retain(|f| seen.insert(f.clone()));
+    files.retain(|f| seen.insert(f.path.clone()));
     files
 }
 
-/// Every key written into [`startup_files`] by hand, masked when shown.
+/// A startup file's text: UTF-8, or UTF-16 with a BOM (as Windows PowerShell 5.1
+/// saves profiles); anything else is read as lossy UTF-8. `None` when it is not there.
+fn read_startup(path: &Path) -> Option<String> {
+    match crate::fsx::read_text(path) {
+        Ok(found) => found.map(|(text, _)| text),
+        Err(_) => std::fs::read(path)
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).into_owned()),
+    }
+}
+
+/// Every key written into [`startup_files`] by hand, one entry per file.
 pub fn startup_keys(paths: &Paths) -> Vec<StartupKey> {
     startup_files(paths)
         .into_iter()
-        .filter_map(|f| Some((paths.display(&f), std::fs::read(&f).ok()?)))
-        .flat_map(|(file, bytes)| {
-            let ours = codeloop_blocks(&bytes);
-            find_keys(&bytes)
-                .into_iter()
-                .filter(move |(line, _)| !ours.iter().any(|r| r.contains(line)))
-                .map(move |(line, key)| StartupKey {
-                    file: file.clone(),
-                    line,
-                    key,
-                })
+        .filter_map(|f| {
+            let text = read_startup(&f.path)?;
+            let hits = hand_written_keys(&text, f.syntax());
+            (!hits.is_empty()).then(|| StartupKey {
+                file: paths.display(&f.path),
+                shell: f.shell,
+                hits,
+                instead: instead(paths, f.shell),
+            })
         })
         .collect()
+}
+
+/// The keys in `text` that its shell would run: not in comments, not in codeloop's
+/// own blocks.
+pub fn hand_written_keys(text: &str, syntax: Syntax) -> Vec<(usize, ApiKey)> {
+    let ours = codeloop_blocks(text.as_bytes());
+    find_keys(blank_comments(text, syntax).as_bytes())
+        .into_iter()
+        .filter(|(line, _)| !ours.iter().any(|r| r.contains(line)))
+        .collect()
+}
+
+/// What sets `CODELOOP_API_KEY` for `shell` instead: true whether or not codeloop has
+/// set the shell up yet (`init` says it while setting it up; doctor may say it for a
+/// shell codeloop never touched).
+fn instead(paths: &Paths, shell: &str) -> String {
+    let var = crate::secret::ENV_VAR;
+    let how = match shell {
+        "fish" => format!("in {} (0600)", paths.display(&paths.fish_env)),
+        "powershell" => format!(
+            "with a #region codeloop block that loads {} (0600)",
+            paths.display(&paths.env_ps1)
+        ),
+        _ => format!(
+            "with a block that loads {} (0600)",
+            paths.display(&paths.env_sh)
+        ),
+    };
+    format!("`codeloop init --only {shell}` sets {var} instead, {how}")
+}
+
+/// `text` with every comment's characters turned into spaces (line breaks kept), so a
+/// key in a comment is not found and every other key keeps its line. Quotes are
+/// followed across lines, as the shells do; where this reading could be wrong (a
+/// here-document, say), text counts as code — one warning too many rather than a key
+/// missed.
+pub fn blank_comments(text: &str, syntax: Syntax) -> String {
+    #[derive(PartialEq)]
+    enum State {
+        Code,
+        Single,
+        Double,
+        /// A PowerShell here-string, ended by this quote and `@` at a line's start.
+        Here(char),
+        LineComment,
+        BlockComment,
+    }
+    let ps = syntax == Syntax::PowerShell;
+    let escape = if ps { '`' } else { '\\' };
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut state = State::Code;
+    // The character before, in code: a comment starts only at a word's start.
+    let mut prev = '\n';
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        let blank = |c: char| if c == '\n' { '\n' } else { ' ' };
+        match state {
+            State::LineComment => {
+                out.push(blank(c));
+                if c == '\n' {
+                    state = State::Code;
+                    prev = '\n';
+                }
+            }
+            State::BlockComment => {
+                if c == '#' && next == Some('>') {
+                    out.push_str("  ");
+                    i += 1;
+                    state = State::Code;
+                    prev = ' ';
+                } else {
+                    out.push(blank(c));
+                }
+            }
+            State::Single => {
+                out.push(c);
+                let doubled = ps && next == Some('\'');
+                let escaped =
+                    syntax == Syntax::Fish && c == '\\' && matches!(next, Some('\'' | '\\'));
+                if c == '\'' && doubled || escaped {
+                    out.extend(next);
+                    i += 1;
+                } else if c == '\'' {
+                    state = State::Code;
+                    prev = c;
+                }
+            }
+            State::Double => {
+                out.push(c);
+                if c == escape || (ps && c == '"' && next == Some('"')) {
+                    out.extend(next);
+                    i += 1;
+                } else if c == '"' {
+                    state = State::Code;
+                    prev = c;
+                }
+            }
+            State::Here(quote) => {
+                out.push(c);
+                if c == '\n' && chars.get(i + 1) == Some(&quote) && chars.get(i + 2) == Some(&'@') {
+                    out.push(quote);
+                    out.push('@');
+                    i += 2;
+                    state = State::Code;
+                    prev = '@';
+                }
+            }
+            State::Code => {
+                let word_start = prev.is_whitespace()
+                    || if ps {
+                        ";(){}|&".contains(prev)
+                    } else {
+                        ";&|()".contains(prev)
+                    };
+                if c == escape {
+                    out.push(c);
+                    out.extend(next);
+                    i += 1;
+                    prev = next.unwrap_or(c);
+                } else if ps && c == '<' && next == Some('#') {
+                    out.push_str("  ");
+                    i += 1;
+                    state = State::BlockComment;
+                } else if c == '#' && word_start {
+                    out.push(' ');
+                    state = State::LineComment;
+                } else if ps
+                    && c == '@'
+                    && let Some(quote @ ('\'' | '"')) = next
+                    && chars[i + 2..]
+                        .iter()
+                        .take_while(|c| **c != '\n')
+                        .all(|c| c.is_whitespace())
+                {
+                    out.push(c);
+                    out.push(quote);
+                    i += 1;
+                    state = State::Here(quote);
+                } else {
+                    out.push(c);
+                    if c == '\'' {
+                        state = State::Single;
+                    } else if c == '"' {
+                        state = State::Double;
+                    }
+                    prev = c;
+                }
+            }
+        }
+        i += 1;
+    }
+    out
 }
 
 /// The 1-based lines of codeloop's own blocks, markers included: a key there is not
@@ -548,7 +766,7 @@ fn codeloop_blocks(bytes: &[u8]) -> Vec<std::ops::RangeInclusive<usize>> {
     let mut blocks = Vec::new();
     let mut open: Option<usize> = None;
     for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
+        let line = line.trim_start_matches('\u{feff}').trim();
         if [HASH.begin, REGION.begin].contains(&line) {
             open = Some(i + 1);
         } else if [HASH.end, REGION.end].contains(&line)
@@ -560,21 +778,60 @@ fn codeloop_blocks(bytes: &[u8]) -> Vec<std::ops::RangeInclusive<usize>> {
     blocks
 }
 
+/// At most this many lines of one file are named in its warning.
+const LINES_NAMED: usize = 10;
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 impl StartupKey {
-    /// The warning for this key, with its one next step.
+    /// The one warning for this file: each line as `file:line`, the keys (masked), why
+    /// it matters and the next step.
     pub fn warning(&self) -> String {
+        let mut places: Vec<String> = self
+            .hits
+            .iter()
+            .take(LINES_NAMED)
+            .map(|(line, _)| format!("{}:{line}", self.file))
+            .collect();
+        if self.hits.len() > LINES_NAMED {
+            places.push(format!("{} more lines", self.hits.len() - LINES_NAMED));
+        }
+        let mut keys: Vec<String> = Vec::new();
+        for (_, key) in &self.hits {
+            let shown = key.to_string();
+            if !keys.contains(&shown) {
+                keys.push(shown);
+            }
+        }
+        let (verb, lines) = if self.hits.len() == 1 {
+            ("sets", "that line")
+        } else {
+            ("set", "those lines")
+        };
+        let after = match self.shell {
+            "fish" => "codeloop's conf.d file",
+            "powershell" => "codeloop's #region codeloop block",
+            _ => "codeloop's block",
+        };
         format!(
-            "{}:{} sets a CodeLoop key itself ({}): startup files are often readable by others and kept in dotfile repositories, and a line after codeloop's block overrides the key it sets; delete that line (codeloop's ~/.codeloop/env.sh, 0600, sets {})",
-            self.file,
-            self.line,
-            self.key,
-            crate::secret::ENV_VAR
+            "{} {verb} a CodeLoop key itself ({}): startup files are often readable by others and kept in dotfile repositories, and a line that runs after {after} overrides the key it sets; delete {lines}: {}",
+            and_list(&places),
+            keys.join(", "),
+            self.instead
         )
     }
 }
 
-/// The startup-file check: a warning per key found, not a problem (the person put it
-/// there; nothing codeloop wrote is wrong).
+/// The startup-file check: a warning per file with a key in it, not a problem (the
+/// person put it there; nothing codeloop wrote is wrong). The message holds one line
+/// per file.
 pub fn startup(paths: &Paths) -> Check {
     const NAME: &str = "startup";
     let found = startup_keys(paths);
@@ -589,10 +846,14 @@ pub fn startup(paths: &Paths) -> Check {
         .iter()
         .map(StartupKey::warning)
         .collect::<Vec<_>>()
-        .join("\n  ");
+        .join("\n");
     let hits: Vec<Value> = found
         .iter()
-        .map(|h| json!({"file": h.file, "line": h.line, "key": h.key.masked()}))
+        .flat_map(|f| {
+            f.hits
+                .iter()
+                .map(|(line, key)| json!({"file": f.file, "line": line, "key": key.masked()}))
+        })
         .collect();
     Check::new(NAME, Status::Warning, message).with("hits", hits.into())
 }
@@ -733,6 +994,119 @@ mod tests {
         assert_eq!(codeloop_blocks(ps1), [1..=3]);
         // A marker without its partner marks nothing.
         assert!(codeloop_blocks(b"# >>> codeloop >>>\nexport K=cl_live_abcDEF123456\n").is_empty());
+    }
+
+    /// The lines of `text` with a key its shell would run.
+    fn lines(text: &str, syntax: Syntax) -> Vec<usize> {
+        let blanked = blank_comments(text, syntax);
+        assert_eq!(blanked.lines().count(), text.lines().count(), "{text:?}");
+        hand_written_keys(text, syntax)
+            .into_iter()
+            .map(|(line, _)| line)
+            .collect()
+    }
+
+    const K: &str = "cl_live_abcDEF123456";
+
+    #[test]
+    fn a_key_in_a_comment_is_not_one_the_shell_runs() {
+        let posix = |t: &str| lines(&t.replace("{K}", K), Syntax::Posix);
+        assert_eq!(posix("# export CODELOOP_API_KEY={K}\n"), [0; 0]);
+        assert_eq!(posix("  #export CODELOOP_API_KEY={K}\r\n"), [0; 0]);
+        assert_eq!(posix("export A=1 # was CODELOOP_API_KEY={K}\n"), [0; 0]);
+        assert_eq!(posix("export A=1;# {K}\n"), [0; 0]);
+        assert_eq!(posix("export CODELOOP_API_KEY={K} # mine\n"), [1]);
+        // A # inside quotes, after $ or {, inside a word or escaped starts nothing.
+        assert_eq!(posix("echo '#'; export C={K}\n"), [1]);
+        assert_eq!(posix("echo \"a # b\" {K}\n"), [1]);
+        assert_eq!(posix("echo $# ${#x} a#b \\# {K}\n"), [1]);
+        // Quotes go on across lines, as the shell reads them.
+        assert_eq!(posix("N='see\n# C={K}'\n"), [2]);
+        assert_eq!(posix("# it's\nexport C={K}\n"), [2]);
+
+        let fish = |t: &str| lines(&t.replace("{K}", K), Syntax::Fish);
+        assert_eq!(fish("# set -gx CODELOOP_API_KEY {K}\n"), [0; 0]);
+        assert_eq!(
+            fish("set -gx EDITOR vim # set -gx CODELOOP_API_KEY {K}\n"),
+            [0; 0]
+        );
+        assert_eq!(fish("set -gx CODELOOP_API_KEY {K} # mine\n"), [1]);
+        assert_eq!(fish("echo 'it\\'s # not a comment' {K}\n"), [1]);
+
+        let ps = |t: &str| lines(&t.replace("{K}", K), Syntax::PowerShell);
+        assert_eq!(ps("# $env:CODELOOP_API_KEY = '{K}'\r\n"), [0; 0]);
+        assert_eq!(
+            ps("<#\r\n$env:CODELOOP_API_KEY = '{K}'\r\n#>\r\n$env:CODELOOP_API_KEY = '{K}'\r\n"),
+            [4]
+        );
+        assert_eq!(ps("$a = 1 <# {K} #> ; $b = '{K}'\n"), [1]);
+        assert_eq!(ps("$env:A = '#'; $env:C = '{K}' # mine\n"), [1]);
+        assert_eq!(ps("$a = 'it''s' # {K}\n"), [0; 0]);
+        assert_eq!(ps("$a = \"`\"# {K}\"\n"), [1]);
+        // A here-string is text, whatever it holds.
+        assert_eq!(ps("$a = @'\n# {K}\nit's\n'@\n# {K}\n"), [2]);
+        // codeloop's own block is not the person's.
+        assert_eq!(
+            ps("#region codeloop\n$env:CODELOOP_API_KEY = '{K}'\n#endregion codeloop\n"),
+            [0; 0]
+        );
+    }
+
+    #[test]
+    fn every_current_user_powershell_profile_is_a_startup_file() {
+        struct NoPrompt;
+        impl crate::sys::Prompter for NoPrompt {
+            fn confirm(&mut self, _: &str, _: bool) -> std::io::Result<bool> {
+                unreachable!()
+            }
+        }
+        let names = |os, home: &str| -> Vec<String> {
+            let sys = Sys::fake(os, PathBuf::from("/p"), &[], Box::new(NoPrompt));
+            let paths = Paths::resolve(&sys, Path::new(home), Path::new("/p"));
+            startup_files(&paths)
+                .into_iter()
+                .filter(|f| f.shell == "powershell")
+                .map(|f| f.path.to_string_lossy().replace('\\', "/"))
+                .collect()
+        };
+        assert_eq!(
+            names(crate::sys::Os::Linux, "/h"),
+            [
+                "/h/.config/powershell/profile.ps1",
+                "/h/.config/powershell/Microsoft.PowerShell_profile.ps1",
+                "/h/.config/powershell/Microsoft.VSCode_profile.ps1",
+            ]
+        );
+        assert_eq!(
+            names(crate::sys::Os::Windows, "C:/Users/u"),
+            [
+                "C:/Users/u/Documents/PowerShell/profile.ps1",
+                "C:/Users/u/Documents/PowerShell/Microsoft.PowerShell_profile.ps1",
+                "C:/Users/u/Documents/PowerShell/Microsoft.VSCode_profile.ps1",
+                "C:/Users/u/Documents/WindowsPowerShell/profile.ps1",
+                "C:/Users/u/Documents/WindowsPowerShell/Microsoft.PowerShell_profile.ps1",
+                "C:/Users/u/Documents/WindowsPowerShell/Microsoft.VSCode_profile.ps1",
+                "C:/Users/u/Documents/WindowsPowerShell/Microsoft.PowerShellISE_profile.ps1",
+            ]
+        );
+    }
+
+    #[test]
+    fn several_keys_in_one_file_are_one_warning() {
+        let key = |k: &str| ApiKey::parse(k).unwrap();
+        let found = StartupKey {
+            file: "~/.bashrc".into(),
+            shell: "bash",
+            hits: vec![(2, key(K)), (7, key(K)), (9, key("cl_live_ZYXwvu987654"))],
+            instead: "`codeloop init --only bash` sets CODELOOP_API_KEY instead, with a block that loads ~/.codeloop/env.sh (0600)".into(),
+        };
+        let w = found.warning();
+        assert!(
+            w.starts_with("~/.bashrc:2, ~/.bashrc:7 and ~/.bashrc:9 set a CodeLoop key itself (cl_live_ab…56, cl_live_ZY…54): "),
+            "{w}"
+        );
+        assert!(w.ends_with("delete those lines: `codeloop init --only bash` sets CODELOOP_API_KEY instead, with a block that loads ~/.codeloop/env.sh (0600)"), "{w}");
+        assert!(!w.contains('\n'));
     }
 
     #[test]

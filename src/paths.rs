@@ -44,6 +44,33 @@ pub struct PowerShellProfile {
     pub path: PathBuf,
 }
 
+impl PowerShellProfile {
+    /// Every current-user profile this edition runs, in the order it runs them: the
+    /// all-hosts `profile.ps1` (the one codeloop edits), then each host's own
+    /// `<shell id>_profile.ps1` beside it — the console's
+    /// `Microsoft.PowerShell_profile.ps1` (`$PROFILE`, the one most people edit), VS
+    /// Code's `Microsoft.VSCode_profile.ps1`, and for Windows PowerShell 5.1 the ISE's
+    /// `Microsoft.PowerShellISE_profile.ps1`. Sources: PowerShell's about_Profiles
+    /// (MicrosoftDocs/PowerShell-Docs, `reference/7.4/.../about_Profiles.md`, "Profile
+    /// types and locations", and `reference/5.1/...` for the ISE), and PowerShell's
+    /// `HostUtilities.GetFullProfileFileName`, which names a host's profile
+    /// `shellId + "_profile.ps1"` with the console's shell id `Microsoft.PowerShell` —
+    /// so on Linux and macOS the file is `Microsoft.PowerShell_profile.ps1`, not the
+    /// `Microsoft.Powershell_profile.ps1` the docs spell (case matters there).
+    pub fn current_user_profiles(&self) -> Vec<PathBuf> {
+        let Some(dir) = self.path.parent() else {
+            return vec![self.path.clone()];
+        };
+        let mut hosts = vec!["Microsoft.PowerShell", "Microsoft.VSCode"];
+        if self.exe == "powershell" {
+            hosts.push("Microsoft.PowerShellISE");
+        }
+        std::iter::once(self.path.clone())
+            .chain(hosts.iter().map(|h| dir.join(format!("{h}_profile.ps1"))))
+            .collect()
+    }
+}
+
 impl Paths {
     pub fn resolve(sys: &Sys, home: &Path, project: &Path) -> Paths {
         let os = sys.os;

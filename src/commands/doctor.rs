@@ -305,7 +305,7 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
     let git_top = ctx.project.git_top.as_deref();
     let checks = crate::checks::run(sys, key_only, &ctx.paths, git_top, args.offline);
     for c in &checks {
-        lines.extend(c.line());
+        lines.extend(c.lines());
         problems.extend(
             c.findings
                 .iter()

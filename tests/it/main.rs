@@ -12,7 +12,7 @@
 //! | `snapshots` | `--help` of every command, every `--json` document, `doctor`, every error message |
 //! | `init_cli`, `more_clients`, `commands`, `hostile` | `init`, `uninstall`, `doctor`, `--check`, `--json`, hostile input |
 //! | `shells` | real bash, zsh and fish see the key, and lose it after `uninstall` |
-//! | `shell_startup` | startup files as the shells read them: zsh's `ZDOTDIR` from `~/.zshenv`, bash login shells, which shells are set up by default |
+//! | `shell_startup` | startup files as the shells read them: zsh's `ZDOTDIR` from `~/.zshenv`, bash login shells, which shells are set up by default, and the startup-file key check (named exactly when the real shell sets the key; every PowerShell profile; one warning per file) |
 //! | `clients_real` | the real Claude Code, Codex and Gemini CLIs read what `init` wrote |
 //! | `new_ide_clients` | Zed, Cline, Roo Code, Kiro, Junie, Amp, Auggie: each scope, merge rules, strict-JSON refusals; the real Cline, Amp and Auggie CLIs list the result |
 //! | `new_cli_clients` | Copilot CLI, opencode, Qwen Code, Kilo Code CLI, Crush: each scope and quirk; the real Copilot, opencode, Qwen Code and Kilo CLIs list the result |

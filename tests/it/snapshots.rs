@@ -332,6 +332,30 @@ fn doctor_stale_key_and_broken_file() {
     snap(&s, "doctor@broken-file", &["doctor", "--offline"]).assert_code(1);
 }
 
+/// Keys written into startup files by hand: one `!` per file, each line named, a
+/// commented one not; healthy all the same.
+#[test]
+fn doctor_startup_keys() {
+    let s = set_up();
+    let bashrc = s.home_path(".bashrc");
+    let mut text = read(&bashrc);
+    text.push_str(&format!(
+        "# export CODELOOP_API_KEY={KEY}\nexport CODELOOP_API_KEY={KEY2}\nexport CODELOOP_API_KEY={KEY2} # again\n"
+    ));
+    write(&bashrc, text);
+    write(
+        &s.home_path(".config/fish/config.fish"),
+        format!("set -gx CODELOOP_API_KEY {KEY2}\n"),
+    );
+    snap(&s, "doctor@startup-keys", &["doctor", "--offline"]).assert_code(0);
+    snap(
+        &s,
+        "doctor@startup-keys-json",
+        &["doctor", "--offline", "--json"],
+    )
+    .assert_code(0);
+}
+
 #[test]
 fn doctor_nothing_set_up_no_key_no_node() {
     let mut s = quiet();
