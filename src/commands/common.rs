@@ -805,9 +805,9 @@ pub fn confirm(
 
 /// The preview a person decides on: every diff, the notes, then the summary table
 /// right above the question. When the run will ask (`asks`) and the diffs would
-/// push the table and the question off a terminal of `sys.terminal_rows`, the diffs
-/// go through the pager first (not with `--no-pager`), so the question never comes
-/// after text that scrolled away unread.
+/// push the notes, the table and the question off a terminal of `sys.terminal_rows`,
+/// the diffs go through the pager first (not with `--no-pager`), so the question never
+/// comes after text that scrolled away unread.
 pub fn preview(
     sys: &Sys,
     out: &mut dyn Write,
@@ -819,19 +819,24 @@ pub fn preview(
 ) -> std::io::Result<()> {
     let mut diffs: Vec<u8> = Vec::new();
     crate::render::preview_with(plan, &mut diffs, writing.show_secrets, undo)?;
+    // The notes are part of what is decided on (what of yours an uninstall takes
+    // along): they stay out of the pager, above the summary.
+    let mut said: Vec<u8> = Vec::new();
     for note in notes {
-        writeln!(diffs, "note: {note}")?;
+        writeln!(said, "note: {note}")?;
     }
     let table = crate::render::summary_table(plan, undo);
     let lines = |b: &[u8]| memchr::memchr_iter(b'\n', b).count();
-    // The table, a blank line, the question and its answer line stay in view.
+    // The notes, the table, a blank line, the question and its answer line stay in
+    // view.
     let room = usize::from(sys.terminal_rows.unwrap_or(u16::MAX));
-    let tall = lines(&diffs) + lines(table.as_bytes()) + 4 > room;
+    let tall = lines(&diffs) + lines(&said) + lines(table.as_bytes()) + 4 > room;
     let paged =
         asks && tall && !writing.no_pager && sys.page(&String::from_utf8_lossy(&diffs)).is_ok();
     if !paged {
         out.write_all(&diffs)?;
     }
+    out.write_all(&said)?;
     if plan.has_changes() && !table.is_empty() {
         writeln!(out, "\n{BOLD}summary{BOLD:#}")?;
         write!(out, "{table}")?;

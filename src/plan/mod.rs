@@ -338,7 +338,7 @@ fn reverse_file(
         let next = match &c.kind {
             ChangeKind::Entry { .. } => {
                 let (next, kept) = entry::unmerge(&out, &c.kind)?;
-                notes.extend(kept.into_iter().map(|k| k.what));
+                notes.extend(kept.iter().map(|k| kept_note(k, &c.targets)));
                 next
             }
             ChangeKind::ArrayItem {
@@ -375,6 +375,26 @@ fn reverse_file(
     }
     let after = (out != text).then_some(out);
     Ok(unchanged(after, false, notes))
+}
+
+/// What a person reads about a reverse edit of an entry that differs from what
+/// codeloop wrote; `targets` rely on the entry (the way to keep it is to leave them
+/// out).
+fn kept_note(kept: &entry::Kept, targets: &BTreeSet<String>) -> String {
+    match kept {
+        entry::Kept::GoesWith { entry, theirs } => {
+            let skip: Vec<&str> = targets.iter().map(String::as_str).collect();
+            format!(
+                "removes codeloop's server `{entry}` with your changes in it: {} (add `--skip {}` to keep it)",
+                theirs.join(", "),
+                skip.join(",")
+            )
+        }
+        entry::Kept::Changed(field) => format!("kept {field} (changed since codeloop wrote it)"),
+        entry::Kept::Repointed(entry) => {
+            format!("kept {entry} (you pointed its command elsewhere)")
+        }
+    }
 }
 
 /// The containers a JSON change created, as paths from the root (`[]`: the document).
