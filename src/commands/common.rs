@@ -406,13 +406,14 @@ pub enum Reach {
 
 /// The reverse plan: from the record, undo what codeloop did for `targets` within
 /// `reach`. User-level pieces another recorded project relies on (its files refer to
-/// `CODELOOP_API_KEY`, which the shells' env files set) stay; the notes say why.
+/// `CODELOOP_API_KEY`, which the shells' env files set) stay; the notes say why, and
+/// the third value names those projects (empty: nothing stays for them).
 pub fn reverse_plan(
     sys: &Sys,
     ctx: &Context,
     targets: &[Target],
     reach: Reach,
-) -> (Plan, Vec<String>) {
+) -> (Plan, Vec<String>, Vec<String>) {
     let record = &ctx.record;
     let project = ctx.project_key();
     let names: BTreeSet<String> = targets.iter().map(|t| t.name().to_owned()).collect();
@@ -463,6 +464,7 @@ pub fn reverse_plan(
         .filter_map(|(_, c)| c.project.clone())
         .collect();
     let mut notes = Vec::new();
+    let mut kept_for: Vec<String> = Vec::new();
     let env_piece = |targets: &BTreeSet<String>| {
         targets
             .iter()
@@ -473,10 +475,10 @@ pub fn reverse_plan(
         chosen.retain(|(_, _, going, _)| !env_piece(going));
         let kept_windows = targets.contains(&Target::WindowsEnv) && !record.registry.is_empty();
         if chosen.len() != before || kept_windows {
-            let list: Vec<&str> = relying.iter().map(String::as_str).collect();
+            kept_for = relying.iter().cloned().collect();
             notes.push(format!(
                 "kept CODELOOP_API_KEY for your shells (~/.codeloop/env.sh and the lines that load it): the files of {} refer to it; run `codeloop uninstall` there first, or `codeloop uninstall --all`",
-                list.join(", ")
+                kept_for.join(", ")
             ));
         }
     }
@@ -604,7 +606,7 @@ pub fn reverse_plan(
             Err(e) => plan.guard_error = Some(e),
         }
     }
-    (plan, notes)
+    (plan, notes, kept_for)
 }
 
 fn slashes(rel: &Path) -> String {

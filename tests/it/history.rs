@@ -938,11 +938,64 @@ fn case_12_uninstall_names_what_of_yours_goes_with_codeloops_entry() {
         .collect();
     assert_eq!(listed, said);
 
-    s.run(&["uninstall", "--yes"]).assert_code(0);
+    // The closing line says what stays: Gemini's entry, now the user's.
+    s.run(&["uninstall", "--yes"]).stdout_has(
+        "what codeloop set up for this project is gone, except what you changed since codeloop wrote it (named in the notes above)\n",
+    );
     for gone in [&cursor, &opencode, &copilot, &goose, &codex] {
         assert!(!gone.exists(), "{} was codeloop's", gone.display());
     }
     let entry = &read_jsonc(&gemini)["mcpServers"]["codeloop"];
     assert_eq!(entry["args"], json!(["-y", "./dev/server.js"]), "{entry}");
     assert!(entry.get("env").is_none(), "the key went: {entry}");
+}
+
+/// `uninstall --global` while a project's files refer to CODELOOP_API_KEY: the shells'
+/// env file stays, and every closing line says so (and what lies beyond the reach)
+/// instead of claiming everything is gone or asking to restart the shells.
+#[test]
+fn case_13_uninstall_global_says_what_stays_and_why() {
+    let s = Sandbox::new();
+    s.init_ok("bash,gemini,goose");
+    assert!(read(&s.project_path(".gemini/settings.json")).contains("${CODELOOP_API_KEY}"));
+    let _settings = s.insta().bind_to_scope();
+    let mut shown = String::new();
+    for args in [
+        &["uninstall", "--global", "--yes"][..],
+        &["uninstall", "--global", "--yes"],
+        &["uninstall", "--yes"],
+    ] {
+        let out = s.run(args);
+        out.assert_code(0);
+        shown.push_str(&crate::harness::snap::show_run(args, &out));
+        shown.push('\n');
+    }
+    insta::assert_snapshot!("uninstall@global-keeps-the-shells-for-a-project", shown);
+    let runs: Vec<&str> = shown.split("$ codeloop ").skip(1).collect();
+    // Goose's entry goes; the shells' pieces stay, and the closing line says why.
+    assert!(
+        runs[0].contains("removed ~/.config/goose/config.yaml"),
+        "{}",
+        runs[0]
+    );
+    assert!(
+        runs[0].contains("is gone, except CODELOOP_API_KEY for your shells"),
+        "{}",
+        runs[0]
+    );
+    assert!(!runs[0].contains("shells to drop"), "{}", runs[0]);
+    assert!(
+        runs[1].contains(
+            "nothing to remove in your user-level configs; kept: CODELOOP_API_KEY for your shells"
+        ),
+        "{}",
+        runs[1]
+    );
+    // In the project, everything goes, and then the shells are to be restarted.
+    assert!(
+        runs[2].contains("restart your editors and shells to drop the server and CODELOOP_API_KEY"),
+        "{}",
+        runs[2]
+    );
+    assert!(!s.home_path(".codeloop/env.sh").exists());
 }
