@@ -400,6 +400,7 @@ fn apply_one(
             remove_file: edit.remove_file,
             changes: edit.changes.clone(),
             notes: Vec::new(),
+            keeps: edit.keeps,
         };
         &again
     };

@@ -225,6 +225,9 @@ fn adopt(op: &Op, text: &str, bak: Option<&str>) -> Option<ChangeKind> {
                 } else {
                     Vec::new()
                 },
+                // What 0.1 gave these fields is not known, so none is taken for
+                // a change of the user's.
+                fixed: std::collections::BTreeMap::new(),
             })
         }
         Op::ArrayItem { path, item } => {

@@ -140,6 +140,7 @@ pub enum Format {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
+#[allow(clippy::large_enum_variant)] // a record holds a few dozen changes; boxing buys nothing
 pub enum ChangeKind {
     /// An MCP server entry at `path`: added by codeloop (`added`), or an entry that
     /// was there before, into which codeloop merged its fields.
@@ -162,6 +163,12 @@ pub enum ChangeKind {
         /// field in it is one the user added.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         wrote: Vec<String>,
+        /// The values codeloop gave the fields of `wrote` that are neither launch
+        /// fields nor the key holder (Goose's `enabled` and `timeout`, Copilot's
+        /// `tools`): one that differs now is one the user changed. Empty in records
+        /// written before codeloop kept them.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        fixed: BTreeMap<String, Value>,
     },
     /// A string codeloop added to the array at `path` (`mcp__codeloop`).
     #[serde(rename_all = "camelCase")]
@@ -496,7 +503,10 @@ mod tests {
                             before: None,
                             written: Written::Key(fingerprint("cl_live_abcdefgh")),
                         },
-                        wrote: Vec::new(),
+                        wrote: vec!["command".into(), "enabled".into()],
+                        fixed: [("enabled".to_owned(), Value::Bool(true))]
+                            .into_iter()
+                            .collect(),
                     },
                 }],
                 ..FileRecord::default()

@@ -119,9 +119,19 @@ pub fn keys(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Exit> {
-    // Arguments first: nothing is read or sent for a usage error.
+    // Arguments first: nothing is read or sent for a usage error (exit 2), whether
+    // or not there is a session.
     match &args.command {
-        KeysCommand::Revoke(r) => api::check_key_id(&r.id).map_err(UsageError)?,
+        KeysCommand::Revoke(r) => {
+            api::check_key_id(&r.id).map_err(UsageError)?;
+            if !r.yes && !sys.interactive() {
+                return Err(UsageError(format!(
+                    "revoking a key cannot be undone and nobody is at a terminal to confirm; pass --yes: `codeloop keys revoke {} --yes`",
+                    r.id
+                ))
+                .into());
+            }
+        }
         KeysCommand::Create(c) => {
             if let Some(name) = &c.name {
                 check_name(name)?;
@@ -307,14 +317,8 @@ fn revoke(
     session: &api::Session,
     out: &mut dyn Write,
 ) -> Result<Exit> {
+    // Off a terminal without --yes was refused with the arguments.
     if !args.yes {
-        if !sys.interactive() {
-            return Err(UsageError(format!(
-                "revoking a key cannot be undone and nobody is at a terminal to confirm; pass --yes: `codeloop keys revoke {} --yes`",
-                args.id
-            ))
-            .into());
-        }
         let question = format!(
             "revoke the API key {}? everything using it stops working",
             args.id

@@ -406,13 +406,14 @@ pub enum Reach {
 
 /// The reverse plan: from the record, undo what codeloop did for `targets` within
 /// `reach`. User-level pieces another recorded project relies on (its files refer to
-/// `CODELOOP_API_KEY`, which the shells' env files set) stay; the notes say why.
+/// `CODELOOP_API_KEY`, which the shells' env files set) stay; the notes say why, and
+/// the third value names those projects (empty: nothing stays for them).
 pub fn reverse_plan(
     sys: &Sys,
     ctx: &Context,
     targets: &[Target],
     reach: Reach,
-) -> (Plan, Vec<String>) {
+) -> (Plan, Vec<String>, Vec<String>) {
     let record = &ctx.record;
     let project = ctx.project_key();
     let names: BTreeSet<String> = targets.iter().map(|t| t.name().to_owned()).collect();
@@ -463,6 +464,7 @@ pub fn reverse_plan(
         .filter_map(|(_, c)| c.project.clone())
         .collect();
     let mut notes = Vec::new();
+    let mut kept_for: Vec<String> = Vec::new();
     let env_piece = |targets: &BTreeSet<String>| {
         targets
             .iter()
@@ -473,10 +475,10 @@ pub fn reverse_plan(
         chosen.retain(|(_, _, going, _)| !env_piece(going));
         let kept_windows = targets.contains(&Target::WindowsEnv) && !record.registry.is_empty();
         if chosen.len() != before || kept_windows {
-            let list: Vec<&str> = relying.iter().map(String::as_str).collect();
+            kept_for = relying.iter().cloned().collect();
             notes.push(format!(
                 "kept CODELOOP_API_KEY for your shells (~/.codeloop/env.sh and the lines that load it): the files of {} refer to it; run `codeloop uninstall` there first, or `codeloop uninstall --all`",
-                list.join(", ")
+                kept_for.join(", ")
             ));
         }
     }
@@ -604,7 +606,7 @@ pub fn reverse_plan(
             Err(e) => plan.guard_error = Some(e),
         }
     }
-    (plan, notes)
+    (plan, notes, kept_for)
 }
 
 fn slashes(rel: &Path) -> String {
@@ -805,9 +807,9 @@ pub fn confirm(
 
 /// The preview a person decides on: every diff, the notes, then the summary table
 /// right above the question. When the run will ask (`asks`) and the diffs would
-/// push the table and the question off a terminal of `sys.terminal_rows`, the diffs
-/// go through the pager first (not with `--no-pager`), so the question never comes
-/// after text that scrolled away unread.
+/// push the notes, the table and the question off a terminal of `sys.terminal_rows`,
+/// the diffs go through the pager first (not with `--no-pager`), so the question never
+/// comes after text that scrolled away unread.
 pub fn preview(
     sys: &Sys,
     out: &mut dyn Write,
@@ -819,19 +821,24 @@ pub fn preview(
 ) -> std::io::Result<()> {
     let mut diffs: Vec<u8> = Vec::new();
     crate::render::preview_with(plan, &mut diffs, writing.show_secrets, undo)?;
+    // The notes are part of what is decided on (what of yours an uninstall takes
+    // along): they stay out of the pager, above the summary.
+    let mut said: Vec<u8> = Vec::new();
     for note in notes {
-        writeln!(diffs, "note: {note}")?;
+        writeln!(said, "note: {note}")?;
     }
     let table = crate::render::summary_table(plan, undo);
     let lines = |b: &[u8]| memchr::memchr_iter(b'\n', b).count();
-    // The table, a blank line, the question and its answer line stay in view.
+    // The notes, the table, a blank line, the question and its answer line stay in
+    // view.
     let room = usize::from(sys.terminal_rows.unwrap_or(u16::MAX));
-    let tall = lines(&diffs) + lines(table.as_bytes()) + 4 > room;
+    let tall = lines(&diffs) + lines(&said) + lines(table.as_bytes()) + 4 > room;
     let paged =
         asks && tall && !writing.no_pager && sys.page(&String::from_utf8_lossy(&diffs)).is_ok();
     if !paged {
         out.write_all(&diffs)?;
     }
+    out.write_all(&said)?;
     if plan.has_changes() && !table.is_empty() {
         writeln!(out, "\n{BOLD}summary{BOLD:#}")?;
         write!(out, "{table}")?;

@@ -17,6 +17,97 @@ use crate::report;
 use crate::sys::Sys;
 use crate::target::Target;
 
+/// What of codeloop's a run leaves, and why, for its closing line: within its reach,
+/// the shells' `CODELOOP_API_KEY` that other projects' files refer to and what the
+/// user changed since (the notes name both); beyond it, projects' files.
+struct Remains {
+    kept: Vec<String>,
+    beyond: Vec<String>,
+}
+
+impl Remains {
+    fn of(ctx: &Context, plan: &Plan, reach: Reach, kept_for: &[String]) -> Remains {
+        let mut kept = Vec::new();
+        if !kept_for.is_empty() {
+            kept.push(format!(
+                "CODELOOP_API_KEY for your shells, which the files of {} still refer to (see the note above)",
+                kept_for.join(", ")
+            ));
+        }
+        if plan.keeps() {
+            kept.push("what you changed since codeloop wrote it (named in the notes above)".into());
+        }
+        let mut beyond = Vec::new();
+        match reach {
+            Reach::Global if ctx.record.changes().any(|(_, c)| c.project.is_some()) => {
+                beyond.push(
+                    "what codeloop set up in projects stays (`codeloop uninstall` in each, or `codeloop uninstall --all`)"
+                        .to_owned(),
+                );
+            }
+            Reach::All if !ctx.gone_projects().is_empty() => {
+                beyond.push(
+                    "what codeloop wrote in projects that are gone from here stays (see the note above)"
+                        .to_owned(),
+                );
+            }
+            _ => {}
+        }
+        Remains { kept, beyond }
+    }
+
+    /// The end of a sentence saying what went: `, except …; … stays`.
+    fn tail_gone(&self) -> String {
+        let mut text = String::new();
+        if !self.kept.is_empty() {
+            text.push_str(", except ");
+            text.push_str(&self.kept.join(" and "));
+        }
+        for b in &self.beyond {
+            text.push_str("; ");
+            text.push_str(b);
+        }
+        text
+    }
+
+    /// The end of a sentence saying nothing went: `; kept: …; … stays`.
+    fn tail_kept(&self) -> String {
+        let mut text = String::new();
+        if !self.kept.is_empty() {
+            text.push_str("; kept: ");
+            text.push_str(&self.kept.join("; "));
+        }
+        for b in &self.beyond {
+            text.push_str("; ");
+            text.push_str(b);
+        }
+        text
+    }
+}
+
+/// What to restart to drop what this plan removes: editors for a client's entry,
+/// shells for `CODELOOP_API_KEY`.
+fn restart(plan: &Plan) -> Option<&'static str> {
+    let removed = |pick: fn(Target) -> bool| {
+        plan.targets
+            .iter()
+            .filter(|t| pick(t.target))
+            .any(|t| t.has_changes())
+    };
+    let editors = removed(|t| t.client().is_some());
+    let shells = removed(|t| t.is_shell() || t == Target::WindowsEnv);
+    match (editors, shells) {
+        (true, true) => {
+            Some("restart your editors and shells to drop the server and CODELOOP_API_KEY")
+        }
+        (true, false) => Some("restart your editors to drop the server"),
+        (false, true) => Some(
+            "open a new terminal (and restart what you started from the old one) to drop CODELOOP_API_KEY",
+        ),
+        (false, false) => None,
+    }
+}
+
 pub fn run(
     args: &UninstallArgs,
     sys: &mut Sys,
@@ -102,7 +193,7 @@ fn run_inner(
         relocate,
         ..RecordNotes::default()
     };
-    let (plan, notes) = common::reverse_plan(sys, &ctx, &targets, reach);
+    let (plan, notes, kept_for) = common::reverse_plan(sys, &ctx, &targets, reach);
     outcome.project = Some(ctx.paths.project.clone());
     outcome.selected = targets.clone();
     let mut kept = crate::outcome::plan_notes(&plan);
@@ -123,6 +214,7 @@ fn run_inner(
         }
         return Ok(Exit::Failed);
     }
+    let remains = Remains::of(&ctx, plan, reach, &kept_for);
     if !plan.has_changes() {
         let what = match reach {
             Reach::All => "on this machine",
@@ -139,13 +231,17 @@ fn run_inner(
             }
             writeln!(
                 out,
-                "nothing of codeloop's is left in the files {what}; codeloop forgets them"
+                "nothing of codeloop's is left in the files {what}; codeloop forgets them{}",
+                remains.tail_kept()
             )?;
-        } else {
+        } else if remains.kept.is_empty() {
             writeln!(
                 out,
-                "codeloop has nothing recorded {what}; nothing to remove"
+                "codeloop has nothing recorded {what}; nothing to remove{}",
+                remains.tail_kept()
             )?;
+        } else {
+            writeln!(out, "nothing to remove {what}{}", remains.tail_kept())?;
         }
         return Ok(Exit::Ok);
     }
@@ -182,10 +278,15 @@ fn run_inner(
     match result {
         Ok(written) => {
             common::report_written(out, &written)?;
-            writeln!(
-                out,
-                "codeloop's entries, blocks and files are gone; restart your editors and shells to drop the server and CODELOOP_API_KEY"
-            )?;
+            let gone = match reach {
+                Reach::All => "everything codeloop set up on this machine is gone",
+                Reach::Global => "what codeloop set up in your user-level configs is gone",
+                Reach::Project => "what codeloop set up for this project is gone",
+            };
+            writeln!(out, "{gone}{}", remains.tail_gone())?;
+            if let Some(restart) = restart(plan) {
+                writeln!(out, "next: {restart}")?;
+            }
             if reach == Reach::All {
                 writeln!(
                     out,

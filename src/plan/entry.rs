@@ -8,6 +8,8 @@
 //!
 //! Pure: text in, text out, over the JSONC and TOML editors.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use crate::edit::{EditError, json, toml, yaml};
@@ -280,23 +282,26 @@ pub fn merge(
     spec: &EntrySpec,
     prior: Option<&ChangeKind>,
 ) -> Result<Merged, EditError> {
-    let (prior_added, prior_created, prior_launch, prior_key, prior_wrote) = match prior {
-        Some(ChangeKind::Entry {
-            added,
-            created_containers,
-            launch,
-            key,
-            wrote,
-            ..
-        }) => (
-            Some(*added),
-            *created_containers,
-            launch.as_slice(),
-            Some(key),
-            wrote.clone(),
-        ),
-        _ => (None, 0, &[][..], None, Vec::new()),
-    };
+    let (prior_added, prior_created, prior_launch, prior_key, prior_wrote, prior_fixed) =
+        match prior {
+            Some(ChangeKind::Entry {
+                added,
+                created_containers,
+                launch,
+                key,
+                wrote,
+                fixed,
+                ..
+            }) => (
+                Some(*added),
+                *created_containers,
+                launch.as_slice(),
+                Some(key),
+                wrote.clone(),
+                fixed.clone(),
+            ),
+            _ => (None, 0, &[][..], None, Vec::new(), BTreeMap::new()),
+        };
     let entry = match current {
         Some(t) if spec.reader != json::Reader::Jsonc && spec.format == Format::Json => {
             let path: Vec<&str> = spec.path.iter().map(String::as_str).collect();
@@ -321,6 +326,7 @@ pub fn merge(
                     .as_object()
                     .map(|m| m.keys().cloned().collect())
                     .unwrap_or_default(),
+                fixed: fixed_fields(spec),
             },
             notes: Vec::new(),
         });
@@ -425,9 +431,29 @@ pub fn merge(
                 key_field(&spec.key, key_before)
             },
             wrote: prior_wrote,
+            fixed: prior_fixed,
         },
         notes,
     })
+}
+
+/// The fields of a new entry that are neither launch fields nor the key holder's, with
+/// the values codeloop gives them (Goose's `enabled: true` and `timeout: 300`).
+fn fixed_fields(spec: &EntrySpec) -> BTreeMap<String, Value> {
+    let ours = |k: &String| {
+        spec.launch.iter().any(|(p, _)| p.first() == Some(k))
+            || spec.key.path().first() == Some(k)
+            || spec.other.as_ref().and_then(|o| o.path().first()) == Some(k)
+    };
+    spec.fresh
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| !ours(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Puts one field back as it was before codeloop set it.
@@ -456,20 +482,74 @@ fn undo_field(
     }
 }
 
-/// What the reverse edit did differently from what codeloop wrote: a field the user
-/// changed since, kept as they left it; the user's own additions inside codeloop's
-/// entry, gone with it.
+/// What the reverse edit did differently from what codeloop wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Kept {
-    /// A sentence naming the field by its dotted path from the file's root.
-    pub what: String,
+pub enum Kept {
+    /// codeloop's entry (its dotted path from the file's root) goes whole, and with
+    /// it these changes of the user's inside it: fields added, fields codeloop set
+    /// that now hold something else, variables added beside the key (dotted from the
+    /// entry, in the entry's order).
+    GoesWith { entry: String, theirs: Vec<String> },
+    /// A field (dotted from the file's root) the user changed since codeloop wrote
+    /// it: it stays as they left it.
+    Changed(String),
+    /// codeloop's entry stays: the user pointed its command elsewhere (only the key
+    /// goes).
+    Repointed(String),
+}
+
+/// The user's changes inside an entry codeloop added (see [`Kept::GoesWith`]).
+/// `wrote` and `fixed` are empty in records that predate them: then only what the
+/// key holder shows is told apart.
+fn their_changes(
+    entry: &Value,
+    key: &Field,
+    wrote: &[String],
+    fixed: &BTreeMap<String, Value>,
+) -> Vec<String> {
+    let Some(fields) = entry.as_object() else {
+        return Vec::new();
+    };
+    let mut theirs = Vec::new();
+    for (name, value) in fields {
+        if key.path.first() == Some(name) {
+            match (&key.written, value, &key.path[1..]) {
+                // Codex's `env_vars`: names forwarded beside CODELOOP_API_KEY.
+                (Written::Item(item), Value::Array(items), _) => {
+                    if items.iter().any(|i| i.as_str() != Some(item.as_str())) {
+                        theirs.push(name.clone());
+                    }
+                }
+                // `env`: variables added beside the key, and the key changed since.
+                (_, Value::Object(vars), [var]) => {
+                    theirs.extend(
+                        vars.iter()
+                            .filter(|(v, value)| *v != var || !key.written.matches(Some(value)))
+                            .map(|(v, _)| format!("{name}.{v}")),
+                    );
+                }
+                _ => {
+                    if !key.written.matches(Some(value)) {
+                        theirs.push(name.clone());
+                    }
+                }
+            }
+        } else if let Some(set) = fixed.get(name) {
+            if set != value {
+                theirs.push(name.clone());
+            }
+        } else if !wrote.is_empty() && !wrote.contains(name) {
+            theirs.push(name.clone());
+        }
+    }
+    theirs
 }
 
 /// The reverse edit of a recorded entry change: the whole entry goes when codeloop
 /// added it (and its parents codeloop created, while empty), unless the user has
 /// since pointed its command elsewhere; fields merged into the user's own entry go
 /// back to what they held before. Anything the user changed since codeloop wrote it
-/// stays, and is listed.
+/// stays, and is listed; what of the user's goes with codeloop's entry is listed too.
 pub fn unmerge(
     current: &str,
     change: &ChangeKind,
@@ -482,6 +562,7 @@ pub fn unmerge(
         launch,
         key,
         wrote,
+        fixed,
     } = change
     else {
         return Ok((None, Vec::new()));
@@ -491,37 +572,15 @@ pub fn unmerge(
     };
     let launch_ours = !launch.is_empty() && launch.iter().all(|f| still(f, &entry));
     if *added && launch_ours {
-        // codeloop's entry goes whole; what the user added inside it is named.
-        let mut theirs: Vec<String> = entry
-            .as_object()
-            .map(|m| {
-                m.keys()
-                    .filter(|k| !wrote.is_empty() && !wrote.contains(k))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default();
-        if let Some(env) = key
-            .path
-            .first()
-            .and_then(|e| entry.get(e))
-            .and_then(Value::as_object)
-        {
-            theirs.extend(
-                env.keys()
-                    .filter(|k| key.path.get(1) != Some(k))
-                    .map(|k| format!("{}.{k}", key.path[0])),
-            );
-        }
+        // codeloop's entry goes whole (a server without its command would be
+        // broken); what the user changed or added inside it is named.
+        let theirs = their_changes(&entry, key, wrote, fixed);
         let kept = if theirs.is_empty() {
             Vec::new()
         } else {
-            vec![Kept {
-                what: format!(
-                    "removed `{}`, codeloop's entry, with what you had added to it ({})",
-                    path.join("."),
-                    theirs.join(", ")
-                ),
+            vec![Kept::GoesWith {
+                entry: path.join("."),
+                theirs,
             }]
         };
         return Ok((
@@ -544,21 +603,11 @@ pub fn unmerge(
                 changed = true;
             }
         } else if pointer(&entry, &field.path).is_some() {
-            kept.push(Kept {
-                what: format!(
-                    "kept {} (changed since codeloop wrote it)",
-                    joined(path, &field.path).join(".")
-                ),
-            });
+            kept.push(Kept::Changed(joined(path, &field.path).join(".")));
         }
     }
     if *added && !launch_ours {
-        kept.push(Kept {
-            what: format!(
-                "kept {} (you pointed its command elsewhere)",
-                path.join(".")
-            ),
-        });
+        kept.push(Kept::Repointed(path.join(".")));
     }
     Ok((changed.then_some(out), kept))
 }
@@ -669,6 +718,96 @@ mod tests {
         let out = out.unwrap();
         assert!(!out.contains(KEY) && out.contains("codeloop-dev"), "{out}");
         assert_eq!(kept.len(), 1);
+    }
+
+    #[test]
+    fn the_users_changes_inside_codeloops_entry_go_with_it_and_are_named() {
+        let mut with_fixed = spec(KEY);
+        with_fixed.fresh["enabled"] = json!(true);
+        with_fixed.fresh["timeout"] = json!(300);
+        let m = merge(None, &with_fixed, None).unwrap();
+        let out = m.text.unwrap();
+        let ChangeKind::Entry { fixed, .. } = &m.change else {
+            unreachable!()
+        };
+        assert_eq!(
+            fixed,
+            &BTreeMap::from([
+                ("enabled".to_owned(), json!(true)),
+                ("timeout".to_owned(), json!(300)),
+            ])
+        );
+        // Untouched: it goes, with nothing to name.
+        let (back, kept) = unmerge(&out, &m.change).unwrap();
+        assert_eq!((back.as_deref(), kept), (Some(""), vec![]));
+        // Switched off, a longer timeout left alone, tools added, a variable beside
+        // the key, and another key in codeloop's place.
+        let theirs = out
+            .replace("\"enabled\": true", "\"enabled\": false")
+            .replace(
+                "\"timeout\": 300",
+                "\"timeout\": 300,\n      \"tools\": [\"a\"]",
+            )
+            .replace(KEY, KEY2)
+            .replace(
+                "\"CODELOOP_API_KEY\"",
+                "\"CODELOOP_LOG\": \"1\",\n        \"CODELOOP_API_KEY\"",
+            );
+        let (back, kept) = unmerge(&theirs, &m.change).unwrap();
+        assert_eq!(back.as_deref(), Some(""), "the entry goes whole");
+        assert_eq!(
+            kept,
+            vec![Kept::GoesWith {
+                entry: "mcpServers.codeloop".into(),
+                // In the entry's order.
+                theirs: vec![
+                    "env.CODELOOP_LOG".into(),
+                    "env.CODELOOP_API_KEY".into(),
+                    "enabled".into(),
+                    "tools".into(),
+                ],
+            }]
+        );
+        // A record from before codeloop kept the values: only additions are named.
+        let mut older = m.change.clone();
+        if let ChangeKind::Entry { fixed, .. } = &mut older {
+            fixed.clear();
+        }
+        let (_, kept) = unmerge(&theirs, &older).unwrap();
+        assert!(
+            matches!(&kept[..], [Kept::GoesWith { theirs, .. }] if !theirs.contains(&"enabled".to_owned())),
+            "{kept:?}"
+        );
+    }
+
+    #[test]
+    fn names_forwarded_beside_codeloops_go_with_its_entry_and_are_named() {
+        let forward = EntrySpec {
+            format: Format::Toml,
+            path: vec!["mcp_servers".into(), "codeloop".into()],
+            fresh: json!({"command": "npx", "args": ["-y", "codeloop-mcp-server"], "env_vars": ["CODELOOP_API_KEY"]}),
+            key: KeyHolder::Item {
+                path: vec!["env_vars".into()],
+                item: "CODELOOP_API_KEY".into(),
+            },
+            ..spec(KEY)
+        };
+        let m = merge(None, &forward, None).unwrap();
+        let out = m.text.unwrap();
+        assert_eq!(unmerge(&out, &m.change).unwrap().1, vec![]);
+        let theirs = out.replace(
+            "[\"CODELOOP_API_KEY\"]",
+            "[\"CODELOOP_API_KEY\", \"GITHUB_TOKEN\"]\nenabled = false",
+        );
+        let (back, kept) = unmerge(&theirs, &m.change).unwrap();
+        assert_eq!(back.as_deref(), Some(""));
+        assert_eq!(
+            kept,
+            vec![Kept::GoesWith {
+                entry: "mcp_servers.codeloop".into(),
+                theirs: vec!["env_vars".into(), "enabled".into()],
+            }]
+        );
     }
 
     #[test]

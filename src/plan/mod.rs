@@ -101,6 +101,9 @@ pub struct Planned {
     /// What the person should know (a custom command kept, a disabled server, a
     /// field the user changed that uninstall leaves alone).
     pub notes: Vec<String>,
+    /// A reverse edit leaves something of codeloop's here because the user changed
+    /// it since (the notes name it).
+    pub keeps: bool,
 }
 
 /// Whose change a forward op makes: the targets relying on it and the project.
@@ -134,6 +137,7 @@ impl Op {
             remove_file: false,
             changes: upsert(prior_changes, kind, owner),
             notes,
+            keeps: false,
         };
         let prior_kind = |id: &ChangeId| prior.and_then(|p| p.change(id)).map(|c| &c.kind);
         Ok(match self {
@@ -267,6 +271,7 @@ fn reverse_file(
             remove_file: false,
             changes: Vec::new(),
             notes: Vec::new(),
+            keeps: false,
         });
     };
     // A container codeloop created for one change (`projects` in `~/.claude.json`)
@@ -308,6 +313,7 @@ fn reverse_file(
         remove_file,
         changes: changes.clone(),
         notes,
+        keeps: false,
     };
     let Some(text) = current else {
         return Ok(unchanged(None, false, Vec::new()));
@@ -328,6 +334,7 @@ fn reverse_file(
     }
     let mut out = text.to_owned();
     let mut notes = Vec::new();
+    let mut keeps = false;
     for c in &all {
         let id = c.kind.id();
         let partial_gitignore =
@@ -338,7 +345,10 @@ fn reverse_file(
         let next = match &c.kind {
             ChangeKind::Entry { .. } => {
                 let (next, kept) = entry::unmerge(&out, &c.kind)?;
-                notes.extend(kept.into_iter().map(|k| k.what));
+                keeps |= kept
+                    .iter()
+                    .any(|k| !matches!(k, entry::Kept::GoesWith { .. }));
+                notes.extend(kept.iter().map(|k| kept_note(k, &c.targets)));
                 next
             }
             ChangeKind::ArrayItem {
@@ -374,7 +384,30 @@ fn reverse_file(
         return Ok(unchanged(Some(String::new()), true, notes));
     }
     let after = (out != text).then_some(out);
-    Ok(unchanged(after, false, notes))
+    Ok(Planned {
+        keeps,
+        ..unchanged(after, false, notes)
+    })
+}
+
+/// What a person reads about a reverse edit of an entry that differs from what
+/// codeloop wrote; `targets` rely on the entry (the way to keep it is to leave them
+/// out).
+fn kept_note(kept: &entry::Kept, targets: &BTreeSet<String>) -> String {
+    match kept {
+        entry::Kept::GoesWith { entry, theirs } => {
+            let skip: Vec<&str> = targets.iter().map(String::as_str).collect();
+            format!(
+                "removes codeloop's server `{entry}` with your changes in it: {} (add `--skip {}` to keep it)",
+                theirs.join(", "),
+                skip.join(",")
+            )
+        }
+        entry::Kept::Changed(field) => format!("kept {field} (changed since codeloop wrote it)"),
+        entry::Kept::Repointed(entry) => {
+            format!("kept {entry} (you pointed its command elsewhere)")
+        }
+    }
 }
 
 /// The containers a JSON change created, as paths from the root (`[]`: the document).
@@ -524,6 +557,8 @@ pub struct FileEdit {
     /// The file's recorded changes after this edit.
     pub changes: Vec<Change>,
     pub notes: Vec<String>,
+    /// Something of codeloop's stays here because the user changed it since.
+    pub keeps: bool,
 }
 
 impl FileEdit {
@@ -594,6 +629,12 @@ pub enum RegistryUpdate {
 impl EnvEdit {
     pub fn status(&self) -> Status {
         Status::of(self.before.is_some(), self.after.is_some(), self.delete)
+    }
+
+    /// The reverse edit leaves the value, which changed since codeloop set it (the
+    /// one note a registry edit carries says so).
+    pub fn keeps(&self) -> bool {
+        !self.notes.is_empty()
     }
 }
 
@@ -753,6 +794,15 @@ impl Plan {
     pub fn has_changes(&self) -> bool {
         self.targets.iter().any(TargetPlan::has_changes)
             || self.guard.as_ref().is_some_and(|g| g.after.is_some())
+    }
+
+    /// A reverse plan leaves something of codeloop's that the user changed since (an
+    /// entry whose command they pointed elsewhere, a key they replaced); the notes
+    /// name each.
+    pub fn keeps(&self) -> bool {
+        self.targets
+            .iter()
+            .any(|t| t.edits.iter().any(|e| e.keeps) || t.env_edits.iter().any(EnvEdit::keeps))
     }
 
     /// Whether applying changes the record, with or without file changes.
@@ -1090,6 +1140,7 @@ pub fn edit_file(
         prior,
         changes: planned.changes,
         notes: planned.notes,
+        keeps: planned.keeps,
     })
 }
 

@@ -825,3 +825,177 @@ fn a_run_stopped_half_way_leaves_nothing_behind_after_uninstall_all() {
     let out = s.run(&["doctor", "--offline"]);
     assert!(!out.stdout.contains("set up, but gone"), "{}", out.stdout);
 }
+
+/// `from` replaced by `to` in the file at `path`, which must hold it.
+fn edit_file(path: &Path, from: &str, to: &str) {
+    let text = read(path);
+    assert!(
+        text.contains(from),
+        "{} holds {from:?}:\n{text}",
+        path.display()
+    );
+    write(path, text.replacen(from, to, 1));
+}
+
+/// The `note:` lines of a human run.
+fn notes(out: &Output) -> Vec<String> {
+    out.stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("note: "))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// An entry codeloop added goes whole at uninstall, with whatever the user changed or
+/// added inside it since; the preview names those fields per entry before anything is
+/// removed (a dry run, the question, `--json`). An entry whose command the user
+/// pointed elsewhere stays.
+#[test]
+fn case_12_uninstall_names_what_of_yours_goes_with_codeloops_entry() {
+    let s = Sandbox::new();
+    s.init_ok("cursor,opencode,copilot,goose,codex,gemini");
+    // JSON: Cursor's server switched off, and a variable of the user's beside the key.
+    let cursor = s.project_path(".cursor/mcp.json");
+    edit_file(
+        &cursor,
+        "\"command\"",
+        "\"disabled\": true,\n      \"command\"",
+    );
+    edit_file(
+        &cursor,
+        "\"CODELOOP_API_KEY\"",
+        "\"CODELOOP_LOG\": \"debug\",\n        \"CODELOOP_API_KEY\"",
+    );
+    // JSONC with a comment: opencode's server switched off and its tools narrowed.
+    let opencode = s.project_path("opencode.json");
+    edit_file(
+        &opencode,
+        "\"enabled\": true,",
+        "// off while I try another server\n      \"enabled\": false,\n      \"tools\": {\"codeloop_*\": false},",
+    );
+    // Copilot's `tools`, which codeloop set to every tool, narrowed to one.
+    let copilot = s.project_path(".github/mcp.json");
+    let text = read(&copilot);
+    let at = text.find("\"tools\"").expect("copilot's entry has tools");
+    let end = at + text[at..].find(']').unwrap() + 1;
+    write(
+        &copilot,
+        format!("{}\"tools\": [\"search\"]{}", &text[..at], &text[end..]),
+    );
+    // YAML: Goose's extension switched off, with a longer timeout.
+    let goose = s.home_path(".config/goose/config.yaml");
+    edit_file(&goose, "enabled: true", "enabled: false");
+    edit_file(&goose, "timeout: 300", "timeout: 600");
+    // TOML: a startup timeout and a tool's approval in Codex's table.
+    let codex = s.project_path(".codex/config.toml");
+    edit_file(&codex, "env = {", "startup_timeout_sec = 30\nenv = {");
+    let text = read(&codex);
+    write(
+        &codex,
+        format!("{text}\n[mcp_servers.codeloop.tools.search]\napproval_mode = \"approve\"\n"),
+    );
+    // Gemini's server pointed at a local build: the entry stays, only the key goes.
+    let gemini = s.project_path(".gemini/settings.json");
+    edit_file(&gemini, "\"codeloop-mcp-server\"", "\"./dev/server.js\"");
+
+    let _settings = s.insta().bind_to_scope();
+    // The preview names them before anything is removed: in a dry run, and above the
+    // question (the same preview; here refused for want of a terminal).
+    let args = ["uninstall", "--dry-run"];
+    let dry = s.run(&args);
+    dry.assert_code(0);
+    insta::assert_snapshot!(
+        "uninstall@your-changes-go-with-codeloops-entry",
+        crate::harness::snap::show_run(&args, &dry)
+    );
+    let said = notes(&dry);
+    for (file, theirs) in [
+        (".cursor/mcp.json", "disabled, env.CODELOOP_LOG"),
+        ("opencode.json", "enabled, tools"),
+        (".github/mcp.json", "tools"),
+        ("~/.config/goose/config.yaml", "enabled, timeout"),
+        (".codex/config.toml", "startup_timeout_sec, tools"),
+    ] {
+        assert!(
+            said.iter().any(
+                |n| n.starts_with(&format!("{file}: removes codeloop's server"))
+                    && n.contains(&format!("with your changes in it: {theirs} ("))
+            ),
+            "{file}: {said:#?}"
+        );
+    }
+    let refused = s.run(&["uninstall"]);
+    refused.assert_code(1);
+    assert_eq!(notes(&refused), said, "the same notes before the question");
+    // --json has them, each as the human run says it.
+    let doc: serde_json::Value =
+        serde_json::from_str(&s.run(&["uninstall", "--dry-run", "--json"]).stdout).unwrap();
+    let listed: Vec<String> = doc["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(listed, said);
+
+    // The closing line says what stays: Gemini's entry, now the user's.
+    s.run(&["uninstall", "--yes"]).stdout_has(
+        "what codeloop set up for this project is gone, except what you changed since codeloop wrote it (named in the notes above)\n",
+    );
+    for gone in [&cursor, &opencode, &copilot, &goose, &codex] {
+        assert!(!gone.exists(), "{} was codeloop's", gone.display());
+    }
+    let entry = &read_jsonc(&gemini)["mcpServers"]["codeloop"];
+    assert_eq!(entry["args"], json!(["-y", "./dev/server.js"]), "{entry}");
+    assert!(entry.get("env").is_none(), "the key went: {entry}");
+}
+
+/// `uninstall --global` while a project's files refer to CODELOOP_API_KEY: the shells'
+/// env file stays, and every closing line says so (and what lies beyond the reach)
+/// instead of claiming everything is gone or asking to restart the shells.
+#[test]
+fn case_13_uninstall_global_says_what_stays_and_why() {
+    let s = Sandbox::new();
+    s.init_ok("bash,gemini,goose");
+    assert!(read(&s.project_path(".gemini/settings.json")).contains("${CODELOOP_API_KEY}"));
+    let _settings = s.insta().bind_to_scope();
+    let mut shown = String::new();
+    for args in [
+        &["uninstall", "--global", "--yes"][..],
+        &["uninstall", "--global", "--yes"],
+        &["uninstall", "--yes"],
+    ] {
+        let out = s.run(args);
+        out.assert_code(0);
+        shown.push_str(&crate::harness::snap::show_run(args, &out));
+        shown.push('\n');
+    }
+    insta::assert_snapshot!("uninstall@global-keeps-the-shells-for-a-project", shown);
+    let runs: Vec<&str> = shown.split("$ codeloop ").skip(1).collect();
+    // Goose's entry goes; the shells' pieces stay, and the closing line says why.
+    assert!(
+        runs[0].contains("removed ~/.config/goose/config.yaml"),
+        "{}",
+        runs[0]
+    );
+    assert!(
+        runs[0].contains("is gone, except CODELOOP_API_KEY for your shells"),
+        "{}",
+        runs[0]
+    );
+    assert!(!runs[0].contains("shells to drop"), "{}", runs[0]);
+    assert!(
+        runs[1].contains(
+            "nothing to remove in your user-level configs; kept: CODELOOP_API_KEY for your shells"
+        ),
+        "{}",
+        runs[1]
+    );
+    // In the project, everything goes, and then the shells are to be restarted.
+    assert!(
+        runs[2].contains("restart your editors and shells to drop the server and CODELOOP_API_KEY"),
+        "{}",
+        runs[2]
+    );
+    assert!(!s.home_path(".codeloop/env.sh").exists());
+}

@@ -585,6 +585,13 @@ fn error_how_it_was_called() {
         2,
     );
     snap_refusal(&s, "error@keys-not-signed-in", &["keys", "list"], 1);
+    // A usage error before the session is looked at: 2, signed in or not.
+    snap_refusal(
+        &s,
+        "error@keys-revoke-without-yes-off-a-terminal",
+        &["keys", "revoke", "key_1"],
+        2,
+    );
     snap_refusal(
         &s,
         "error@windows-env-outside-windows",
