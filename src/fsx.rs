@@ -145,6 +145,41 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     builder.create(dir)
 }
 
+/// What `~/.codeloop/.gitignore` holds: a home directory kept in git (a dotfiles
+/// repository, `git init ~`) then never picks up the saved key, the record or the kept
+/// originals, the way a Python venv or a ruff cache keeps itself out.
+pub const OWN_DIR_GITIGNORE: &str =
+    "# codeloop's own files: your API key and kept originals; never commit them\n*\n";
+/// What `codeloop login` of earlier versions wrote there.
+const EARLIER_OWN_DIR_GITIGNORE: &str = "# codeloop's private files: never commit them\n*\n";
+
+/// Creates codeloop's own directory `dir` (`~/.codeloop`, 0700) when it is missing and
+/// makes sure a `.gitignore` of `*` ([`OWN_DIR_GITIGNORE`]) is in it. A `.gitignore`
+/// already there (the user's own, whatever it holds) is left as it is. `Err`: the
+/// path that could not be made and why.
+pub fn create_own_dir(dir: &Path) -> Result<(), (PathBuf, String)> {
+    create_private_dir(dir).map_err(|e| (dir.to_path_buf(), e.to_string()))?;
+    let ignore = dir.join(".gitignore");
+    if fs::symlink_metadata(&ignore).is_ok() {
+        return Ok(());
+    }
+    write_atomic(
+        &ignore,
+        OWN_DIR_GITIGNORE.as_bytes(),
+        Mode::KeepOr(SECRET_FILE_MODE),
+    )
+    .map_err(|e| (ignore, e))
+}
+
+/// Whether `path` is a `.gitignore` [`create_own_dir`] wrote (now or in an earlier
+/// version), so removing it takes nothing of the user's.
+pub fn is_own_dir_gitignore(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+        && fs::read(path).is_ok_and(|b| {
+            b == OWN_DIR_GITIGNORE.as_bytes() || b == EARLIER_OWN_DIR_GITIGNORE.as_bytes()
+        })
+}
+
 /// The directories that do not exist yet above `path`, outermost first: what a write
 /// of `path` creates.
 pub fn missing_dirs(path: &Path) -> Vec<PathBuf> {
