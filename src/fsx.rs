@@ -163,12 +163,21 @@ pub fn create_own_dir(dir: &Path) -> Result<(), (PathBuf, String)> {
     if fs::symlink_metadata(&ignore).is_ok() {
         return Ok(());
     }
-    write_atomic(
-        &ignore,
-        OWN_DIR_GITIGNORE.as_bytes(),
-        Mode::KeepOr(SECRET_FILE_MODE),
-    )
-    .map_err(|e| (ignore, e))
+    // Made in place with `create_new`, not by rename: never over a file someone else
+    // (another codeloop run, the user) made meanwhile, and no temp file that a run
+    // beside this one could take for a stale one.
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, SECRET_FILE_MODE);
+    let mut file = match options.open(&ignore) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(()),
+        Err(e) => return Err((ignore, e.to_string())),
+    };
+    file.write_all(OWN_DIR_GITIGNORE.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| (ignore, e.to_string()))
 }
 
 /// Whether `path` is a `.gitignore` [`create_own_dir`] wrote (now or in an earlier
