@@ -91,6 +91,15 @@ pub fn apply(
             return Err(fail(&edit.display, message, Vec::new()));
         }
     }
+    // Every write into ~/.codeloop (the record, kept originals, env.sh) happens under
+    // the lock, so the directory and its .gitignore are made here, once.
+    fsx::create_own_dir(&paths.codeloop_dir).map_err(|(at, e)| {
+        fail(
+            &paths.display(&at),
+            format!("cannot be created: {e}; check that ~/.codeloop is writable"),
+            Vec::new(),
+        )
+    })?;
     let _lock = lock(paths).map_err(|e| {
         fail(
             &paths.display(&paths.lock),
@@ -310,8 +319,9 @@ fn lock(paths: &Paths) -> io::Result<fs::File> {
     Ok(file)
 }
 
-/// Removes `~/.codeloop` when nothing but the lock file, an empty record and an
-/// empty backups directory is left in it (the key `codeloop auth` saved keeps it).
+/// Removes `~/.codeloop` when nothing but the lock file, an empty record, codeloop's
+/// own `.gitignore` and an empty backups directory is left in it (the key `codeloop
+/// auth` saved keeps it, and so does a `.gitignore` the user wrote).
 pub fn remove_codeloop_dir_if_unused(paths: &Paths) {
     let backups = paths.codeloop_dir.join(record::BACKUP_DIR);
     let _ = fs::remove_dir(&backups);
@@ -320,13 +330,15 @@ pub fn remove_codeloop_dir_if_unused(paths: &Paths) {
     };
     let names: Vec<_> = entries.flatten().map(|e| e.file_name()).collect();
     let state = record_path(paths);
+    let ignore = paths.codeloop_dir.join(".gitignore");
     let empty_record = Record::load(&state).is_ok_and(|r| r.is_empty());
-    if names
-        .iter()
-        .all(|n| n == "lock" || (n == record::FILE_NAME && empty_record))
-    {
+    let own_ignore = fsx::is_own_dir_gitignore(&ignore);
+    if names.iter().all(|n| {
+        n == "lock" || (n == record::FILE_NAME && empty_record) || (n == ".gitignore" && own_ignore)
+    }) {
         let _ = fs::remove_file(&state);
         let _ = fs::remove_file(&paths.lock);
+        let _ = fs::remove_file(&ignore);
         let _ = fs::remove_dir(&paths.codeloop_dir);
     }
 }

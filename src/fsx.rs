@@ -145,6 +145,50 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     builder.create(dir)
 }
 
+/// What `~/.codeloop/.gitignore` holds: a home directory kept in git (a dotfiles
+/// repository, `git init ~`) then never picks up the saved key, the record or the kept
+/// originals, the way a Python venv or a ruff cache keeps itself out.
+pub const OWN_DIR_GITIGNORE: &str =
+    "# codeloop's own files: your API key and kept originals; never commit them\n*\n";
+/// What `codeloop login` of earlier versions wrote there.
+const EARLIER_OWN_DIR_GITIGNORE: &str = "# codeloop's private files: never commit them\n*\n";
+
+/// Creates codeloop's own directory `dir` (`~/.codeloop`, 0700) when it is missing and
+/// makes sure a `.gitignore` of `*` ([`OWN_DIR_GITIGNORE`]) is in it. A `.gitignore`
+/// already there (the user's own, whatever it holds) is left as it is. `Err`: the
+/// path that could not be made and why.
+pub fn create_own_dir(dir: &Path) -> Result<(), (PathBuf, String)> {
+    create_private_dir(dir).map_err(|e| (dir.to_path_buf(), e.to_string()))?;
+    let ignore = dir.join(".gitignore");
+    if fs::symlink_metadata(&ignore).is_ok() {
+        return Ok(());
+    }
+    // Made in place with `create_new`, not by rename: never over a file someone else
+    // (another codeloop run, the user) made meanwhile, and no temp file that a run
+    // beside this one could take for a stale one.
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, SECRET_FILE_MODE);
+    let mut file = match options.open(&ignore) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(()),
+        Err(e) => return Err((ignore, e.to_string())),
+    };
+    file.write_all(OWN_DIR_GITIGNORE.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| (ignore, e.to_string()))
+}
+
+/// Whether `path` is a `.gitignore` [`create_own_dir`] wrote (now or in an earlier
+/// version), so removing it takes nothing of the user's.
+pub fn is_own_dir_gitignore(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+        && fs::read(path).is_ok_and(|b| {
+            b == OWN_DIR_GITIGNORE.as_bytes() || b == EARLIER_OWN_DIR_GITIGNORE.as_bytes()
+        })
+}
+
 /// The directories that do not exist yet above `path`, outermost first: what a write
 /// of `path` creates.
 pub fn missing_dirs(path: &Path) -> Vec<PathBuf> {

@@ -43,22 +43,10 @@ pub fn path(paths: &Paths) -> PathBuf {
 pub fn save(paths: &Paths, base: &str, session: &Session) -> Result<PathBuf, SessionError> {
     let file = path(paths);
     let shown = paths.display(&file);
-    fsx::create_private_dir(&paths.codeloop_dir).map_err(|e| SessionError::Write {
-        path: paths.display(&paths.codeloop_dir),
-        detail: e.to_string(),
+    fsx::create_own_dir(&paths.codeloop_dir).map_err(|(at, detail)| SessionError::Write {
+        path: paths.display(&at),
+        detail,
     })?;
-    let ignore = paths.codeloop_dir.join(".gitignore");
-    if !ignore.exists() {
-        fsx::write_atomic(
-            &ignore,
-            b"# codeloop's private files: never commit them\n*\n",
-            Mode::KeepOr(SECRET_FILE_MODE),
-        )
-        .map_err(|detail| SessionError::Write {
-            path: paths.display(&ignore),
-            detail,
-        })?;
-    }
     let doc = json!({
         "token": session.expose(),
         "api": base,

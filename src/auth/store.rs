@@ -1,6 +1,7 @@
 //! The key store: `~/.codeloop/config.json`, `{"apiKey": "cl_live_…"}`. Saving splices
 //! only `apiKey` into the existing text (every other field, comment and byte stays),
-//! writes atomically, and leaves the file 0600 in a 0700 directory. Reading is in
+//! writes atomically, and leaves the file 0600 in a 0700 directory (beside the
+//! `.gitignore` of `*` that keeps `~/.codeloop` out of a home kept in git). Reading is in
 //! `resolve_key`. Nothing else here writes.
 
 use std::io;
@@ -26,9 +27,9 @@ pub enum Saved {
 pub fn save(paths: &Paths, key: &ApiKey, notify: Notify<'_>) -> Result<Saved, AuthError> {
     let path = &paths.config_json;
     let shown = paths.display(path);
-    fsx::create_private_dir(&paths.codeloop_dir).map_err(|e| AuthError::Write {
-        path: paths.display(&paths.codeloop_dir),
-        detail: e.to_string(),
+    fsx::create_own_dir(&paths.codeloop_dir).map_err(|(at, detail)| AuthError::Write {
+        path: paths.display(&at),
+        detail,
     })?;
     let current = match std::fs::read_to_string(path) {
         Ok(text) => Some(text),

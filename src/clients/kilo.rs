@@ -7,14 +7,17 @@
 //! Code", CLI tab; kilocode repo `packages/opencode/src/config/paths.ts`).
 //!
 //! Servers are opencode's `mcp.<name>` entries (`type: "local"`, the command as one
-//! array, `environment`, `enabled`); strings expand `{env:NAME}`. On Windows the docs
-//! start `npx` through `cmd /c` in the array. All but Windows verified with
+//! array, `environment`, `enabled`). Strings expand `{env:NAME}` in the user file only:
+//! a project file holding any `{env:…}` is skipped whole (`ConfigInvalidError skipped
+//! config due to error`, with or without the variable set), so codeloop never writes a
+//! reference there — the project file holds the key and is git-ignored. On Windows the
+//! docs start `npx` through `cmd /c` in the array. All but Windows verified with
 //! `@kilocode/cli` 7.7.7, whose `kilo mcp list` lists servers offline.
 
 use std::path::PathBuf;
 
 use super::opencode::{SHAPE, first_file};
-use super::{Client, EnvReference, Evidence, Lister, ProjectFile, Syntax};
+use super::{Client, Evidence, Lister, ProjectFile, Syntax};
 use crate::dirs::Dirs;
 
 fn config_dir(d: &Dirs) -> PathBuf {
@@ -57,7 +60,8 @@ pub static CLIENT: Client = Client {
     syntax: Syntax::Jsonc,
     servers: &["mcp"],
     shape: SHAPE,
-    env_reference: Some(EnvReference::Text("{env:{}}")),
+    // Kilo skips a project file with any `{env:…}` in it (see above).
+    env_reference: None,
     windows_cmd: true,
     locks_user_file: false,
     permission: None,

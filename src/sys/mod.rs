@@ -378,12 +378,18 @@ impl Sys {
     /// one screen, pass colours, leave the text on screen). Colours are stripped when
     /// stdout would not show them (`NO_COLOR`, `TERM=dumb`). Ctrl-C belongs to the
     /// pager while it runs, as with git; quitting early is not an error. `Err` when
-    /// there is no pager to run (`PAGER` empty or `cat`, or the program is missing):
-    /// the caller prints the text instead. The text reaches the pager on its stdin,
+    /// there is no pager to run (`PAGER` empty or `cat`, or the program is missing) or
+    /// it exits unsuccessfully (`PAGER=false`): the caller prints the text instead. The text reaches the pager on its stdin,
     /// never in its arguments.
     #[allow(clippy::disallowed_methods)] // the pager is a child like the others here
     pub fn page(&self, text: &str) -> io::Result<()> {
-        let pager = self.var("PAGER").unwrap_or("less").trim().to_owned();
+        // Set but empty is "no pager", as for git (not the unset default).
+        let pager = self
+            .env
+            .get("PAGER")
+            .map_or("less", String::as_str)
+            .trim()
+            .to_owned();
         if pager.is_empty() || pager == "cat" {
             return Err(io::Error::new(io::ErrorKind::NotFound, "no pager"));
         }
@@ -447,9 +453,11 @@ impl Sys {
                 }
             }
             let status = child.wait()?;
-            // `sh -c` says 127 when it cannot find the pager: print the text instead.
-            if status.code() == Some(127) {
-                return Err(io::Error::new(io::ErrorKind::NotFound, "pager not found"));
+            // A pager that did not run or failed (`sh -c` says 127 when it cannot find
+            // it; `PAGER=false` exits 1 at once) may have shown nothing: the caller
+            // prints the text instead, so the question never comes without the diffs.
+            if !status.success() {
+                return Err(io::Error::other(format!("the pager failed ({status})")));
             }
             Ok(())
         })();

@@ -999,3 +999,64 @@ fn case_13_uninstall_global_says_what_stays_and_why() {
     );
     assert!(!s.home_path(".codeloop/env.sh").exists());
 }
+
+/// What `git status` in a home kept in git (a dotfiles repository) shows of
+/// `~/.codeloop`: what `git add -A` would pick up.
+fn codeloop_files_git_sees_in_home(s: &Sandbox) -> Vec<String> {
+    let out = s.git(&s.home, &["status", "--porcelain", "--untracked-files=all"]);
+    out.assert_code(0);
+    out.stdout
+        .lines()
+        .filter(|l| l.contains(".codeloop"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_home_kept_in_git_never_picks_up_the_record_env_sh_or_kept_originals() {
+    let s = Sandbox::new();
+    s.git_init(&s.home);
+    write(&s.home_path(".bashrc"), "# mine\n");
+    s.git(&s.home, &["add", ".bashrc"]).assert_code(0);
+    s.git(&s.home, &["commit", "-qm", "dotfiles"])
+        .assert_code(0);
+
+    s.init_ok("bash,cursor");
+    // What is at stake: the key, the record, a kept original.
+    assert!(read(&s.home_path(".codeloop/env.sh")).contains(KEY));
+    assert!(s.home_path(".codeloop/state.json").is_file());
+    assert_eq!(s.kept_original(".bashrc").as_deref(), Some("# mine\n"));
+    assert_eq!(codeloop_files_git_sees_in_home(&s), Vec::<String>::new());
+    assert_eq!(
+        read(&s.home_path(".codeloop/.gitignore")),
+        "# codeloop's own files: your API key and kept originals; never commit them\n*\n"
+    );
+
+    s.run(&["uninstall", "--yes", "--all"]).assert_code(0);
+    assert!(
+        !s.home_path(".codeloop").exists(),
+        "its .gitignore goes with the rest"
+    );
+    assert_eq!(read(&s.home_path(".bashrc")), "# mine\n");
+}
+
+#[test]
+fn a_home_kept_in_git_never_picks_up_the_key_auth_saved() {
+    let s = Sandbox::without_key();
+    s.git_init(&s.home);
+    s.run_with_stdin(&["auth", "--key-stdin"], &format!("{KEY}\n"))
+        .assert_code(0);
+    assert!(read(&s.home_path(".codeloop/config.json")).contains(KEY));
+    assert_eq!(codeloop_files_git_sees_in_home(&s), Vec::<String>::new());
+}
+
+#[test]
+fn the_users_own_gitignore_in_dot_codeloop_is_kept_and_keeps_the_directory() {
+    let s = Sandbox::new();
+    let mine = "# mine\nstate.json\n";
+    write(&s.home_path(".codeloop/.gitignore"), mine);
+    s.init_ok("bash");
+    assert_eq!(read(&s.home_path(".codeloop/.gitignore")), mine);
+    s.run(&["uninstall", "--yes", "--all"]).assert_code(0);
+    assert_eq!(read(&s.home_path(".codeloop/.gitignore")), mine);
+}

@@ -277,7 +277,7 @@ fn declining_writes_nothing() {
 #[test]
 fn a_preview_taller_than_the_terminal_goes_through_the_pager() {
     let s = Sandbox::new();
-    for program in ["sh", "less"] {
+    for program in ["sh", "less", "false"] {
         if link_host_program(&s, program).is_none() {
             return;
         }
@@ -321,10 +321,15 @@ fn a_preview_taller_than_the_terminal_goes_through_the_pager() {
     assert!(screen.contains("cancelled; nothing was written"));
     assert_unchanged(&before, &s.snapshot());
 
-    // --no-pager: the same run prints the diffs straight; PAGER=cat does too.
+    // --no-pager: the same run prints the diffs straight; so does a run whose PAGER is
+    // no pager (`cat`, empty), is not there, or fails at once (`false` exits 1): the
+    // question never comes after diffs nobody was shown.
     for (args, env) in [
         (format!("{only} --no-pager"), ""),
         (only.to_owned(), "PAGER=cat"),
+        (only.to_owned(), "PAGER="),
+        (only.to_owned(), "PAGER=false"),
+        (only.to_owned(), "PAGER=/nonexistent/pager"),
     ] {
         let Some(t) = Tmux::start(&command_with(&s, &args, env)) else {
             return;

@@ -679,20 +679,40 @@ fn kilo_user_jsonc_keeps_its_comments_and_kilo_lists_ours() {
     assert_uninstall_removes_ours(&s, &args, &file, "mcp");
 }
 
+/// Kilo (7.7.7) skips a whole project file that holds any `{env:…}` — codeloop's
+/// server and the team's with it — so its project file holds the key (git-ignored)
+/// even when a shell gets the variable in the same run; the user file holds it anyway.
 #[test]
-fn kilo_project_file_refers_to_the_variable_when_a_shell_gets_the_key() {
+fn kilo_lists_ours_in_both_scopes_when_a_shell_is_set_up_too() {
+    let Some(kilo) = kilo() else { return };
     let s = Sandbox::new();
+    s.git_init(&s.project);
+    write(&s.home_path(".bashrc"), "# mine\n");
     let file = s.project_path("kilo.jsonc");
-    write(&file, "{\n  // team settings\n}\n");
-    s.init_ok("kilo,bash");
-    assert_eq!(
-        entry_in(&file, "mcp"),
-        opencode_entry("{env:CODELOOP_API_KEY}")
+    write(
+        &file,
+        "{\n  // team settings\n  \"mcp\": {\n    \"other\": {\"type\": \"local\", \"command\": [\"echo\", \"hi\"]}\n  }\n}\n",
     );
+    s.init_ok("kilo,bash");
+    assert!(read(&s.home_path(".codeloop/env.sh")).contains(KEY));
+    assert_eq!(entry_in(&file, "mcp"), opencode_entry(KEY));
     assert!(
         !s.project_path(".kilo").exists(),
         "the existing kilo.jsonc is used"
     );
+    let gitignore = read(&s.project_path(".gitignore"));
+    assert!(gitignore.contains("/kilo.jsonc\n"), "{gitignore}");
+    let out = kilo.run(&s, &s.project, &["mcp", "list"], &[]);
+    assert_lists_ours(&out);
+    listed_at(&out, "other");
+
+    // Kilo's first run above made its user file, `kilo.jsonc`: codeloop edits that one.
+    let user = s.home_path(".config/kilo/kilo.jsonc");
+    s.run(&["init", "--yes", "--global", "--only", "kilo,bash"])
+        .assert_code(0);
+    assert_eq!(entry_in(&user, "mcp"), opencode_entry(KEY));
+    let out = kilo.run(&s, &elsewhere(&s), &["mcp", "list"], &[]);
+    assert_lists_ours(&out);
 }
 
 // ---------------------------------------------------------------------------------
