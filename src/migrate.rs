@@ -225,6 +225,7 @@ fn adopt(op: &Op, text: &str, bak: Option<&str>) -> Option<ChangeKind> {
                 } else {
                     Vec::new()
                 },
+                empty_maps: Vec::new(),
             })
         }
         Op::ArrayItem { path, item } => {

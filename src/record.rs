@@ -140,6 +140,7 @@ pub enum Format {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
+#[allow(clippy::large_enum_variant)] // a handful per file, read and written once a run
 pub enum ChangeKind {
     /// An MCP server entry at `path`: added by codeloop (`added`), or an entry that
     /// was there before, into which codeloop merged its fields.
@@ -162,6 +163,12 @@ pub enum ChangeKind {
         /// field in it is one the user added.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         wrote: Vec<String>,
+        /// Mappings on the entry's path or inside it that held an empty flow mapping
+        /// `{}` (as Goose writes one) before codeloop wrote into them, as paths from
+        /// the file's root: the reverse leaves each as it found it, `{}`, once empty
+        /// again.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        empty_maps: Vec<Vec<String>>,
     },
     /// A string codeloop added to the array at `path` (`mcp__codeloop`).
     #[serde(rename_all = "camelCase")]
@@ -497,6 +504,7 @@ mod tests {
                             written: Written::Key(fingerprint("cl_live_abcdefgh")),
                         },
                         wrote: Vec::new(),
+                        empty_maps: Vec::new(),
                     },
                 }],
                 ..FileRecord::default()

@@ -369,6 +369,30 @@ fn goose_config_with_a_byte_order_mark_keeps_it_and_its_one_extensions_map() {
 }
 
 #[test]
+fn goose_empty_flow_maps_as_goose_writes_them_are_filled_and_given_back() {
+    // `extensions: {}`: what Goose leaves once its last extension is removed.
+    let original = fixture("goose/config-extensions-emptied-by-goose.yaml");
+    let after = goose_round_trip(&original, goose_extension(KEY));
+    assert!(
+        after.ends_with(&format!("GOOSE_PROVIDER: openai\nextensions:\n  codeloop:\n    enabled: true\n    type: stdio\n    name: codeloop\n    description: CodeLoop\n    timeout: 300\n    cmd: npx\n    args:\n    - -y\n    - codeloop-mcp-server\n    envs:\n      CODELOOP_API_KEY: {KEY}\n")),
+        "{}",
+        mask(&after)
+    );
+    // A codeloop extension added through Goose, with `envs: {}`: only the key goes in.
+    let original = fixture("goose/config-codeloop-added-by-goose-envs-empty.yaml");
+    let mut entry = parse_goose_yaml(&original)["extensions"]["codeloop"].clone();
+    entry["envs"] = json!({"CODELOOP_API_KEY": KEY});
+    let after = goose_round_trip(&original, entry);
+    assert_eq!(
+        after,
+        original.replace(
+            "    envs: {}\n",
+            &format!("    envs:\n      CODELOOP_API_KEY: {KEY}\n")
+        )
+    );
+}
+
+#[test]
 fn goose_block_scalars_in_other_extensions_stay_byte_for_byte() {
     let original = fixture("goose/config-block-scalars-keep-strip-fold.yaml");
     let after = goose_round_trip(&original, goose_extension(KEY));
