@@ -30,6 +30,10 @@ pub enum YamlError {
     )]
     Tab { line: usize, column: usize },
     #[error(
+        "1:1: a byte order mark right before the first key, which Goose's YAML reader (serde_yaml) counts as one column of indentation, so with another key at the top Goose cannot load the file (and replaces it with a fresh one); save it as UTF-8 without the mark, or make a comment its first line, and run again"
+    )]
+    Bom,
+    #[error(
         "{line}:{column}: {} is {found}, expected a mapping; {fix}",
         named(path)
     )]
@@ -694,8 +698,29 @@ pub fn set(
         out.push_str(&text[at..]);
         (out, path.len() - 1 - depth)
     };
+    if misread_after_bom(&out) {
+        return Err(YamlError::Bom);
+    }
     check(&before, &out, path, Some(value), position(&ls, found))?;
     Ok(Some((out, created)))
+}
+
+/// Whether Goose's reader would misread `text`: serde_yaml hands libyaml the text with
+/// its encoding set, so a byte order mark is not taken off the stream but skipped by
+/// the scanner as one column of the first line. Content there then sits one column
+/// deeper than it looks, and a later line at its indent or less (another top-level
+/// key) ends the document: "more than one document", and Goose, unable to load its
+/// config, writes a fresh one. A comment or blank first line is harmless.
+fn misread_after_bom(text: &str) -> bool {
+    if bom_len(text) == 0 {
+        return false;
+    }
+    let ls = lines(text);
+    let Some((first, rest)) = ls.split_first().filter(|(f, _)| f.content) else {
+        return false;
+    };
+    rest.iter()
+        .any(|l| l.content && !l.scalar && l.indent <= first.indent && !l.text.starts_with("..."))
 }
 
 /// The line of the key found at `f` with its empty `{}` taken out: `key: {}` becomes
@@ -770,8 +795,13 @@ pub fn remove(current: &str, path: &[&str], prune: usize) -> Result<Option<Strin
     let end = ls[f.last].end;
     let mut out = format!("{}{}", &current[..start], &current[end..]);
     if end == current.len() && !current.ends_with('\n') {
-        // The key ended the file without a newline: the line break before it was ours.
-        if out.ends_with("\r\n") {
+        // The key ended the file without a newline: the line break before it was ours,
+        // in the file's style as `set` chose it (a `\r` before a `\n` of ours is the
+        // user's when the rest of the file has no CRLF).
+        let crlf = out
+            .strip_suffix("\r\n")
+            .is_some_and(|rest| rest.contains("\r\n"));
+        if crlf {
             out.truncate(out.len() - 2);
         } else if out.ends_with('\n') {
             out.truncate(out.len() - 1);
@@ -965,6 +995,16 @@ mod tests {
     }
 
     #[test]
+    fn a_carriage_return_of_the_user_before_the_entry_is_kept_on_reverse() {
+        // Found by tests/it/properties.rs: the reverse took a lone `\r` for half of a
+        // CRLF break of ours.
+        round_trip("\r", PATH, &entry("k"), &[]);
+        round_trip("a: 1\r", PATH, &entry("k"), &[]);
+        round_trip("a: 1\r\nb: 2\r", PATH, &entry("k"), &[]);
+        round_trip("a: 1\r\nb: 2", PATH, &entry("k"), &[]);
+    }
+
+    #[test]
     fn quotes_what_would_read_back_as_something_else() {
         assert_eq!(scalar(&json!("npx")), "npx");
         assert_eq!(scalar(&json!("-y")), "-y");
@@ -1059,6 +1099,23 @@ mod tests {
         );
         let out = round_trip("\u{feff}# goose", PATH, &entry("k"), &[]);
         assert!(out.starts_with("\u{feff}# goose\nextensions:\n"), "{out:?}");
+        // Goose's reader takes the mark for a column of indentation: the key on its line
+        // can be the only one at the top, else Goose cannot load the file.
+        let text = "\u{feff}GOOSE_PROVIDER: openai\n";
+        assert_eq!(
+            set(Some(text), PATH, &entry("k")).unwrap_err(),
+            YamlError::Bom
+        );
+        let text = "\u{feff}extensions:\n  developer:\n    enabled: true\nGOOSE_MODEL: x\n";
+        assert_eq!(
+            set(Some(text), PATH, &entry("k")).unwrap_err(),
+            YamlError::Bom
+        );
+        let out = round_trip("\u{feff}\nGOOSE_PROVIDER: openai\n", PATH, &entry("k"), &[]);
+        assert!(
+            out.starts_with("\u{feff}\nGOOSE_PROVIDER: openai\nextensions:\n"),
+            "{out:?}"
+        );
         // Columns on the first line are counted as an editor shows them.
         let err = set(Some("\u{feff}extensions: {a: 1}\n"), PATH, &entry("k")).unwrap_err();
         assert!(err.to_string().starts_with("1:13: "), "{err}");

@@ -366,6 +366,17 @@ fn goose_config_with_a_byte_order_mark_keeps_it_and_its_one_extensions_map() {
     );
     assert_eq!(after.matches("extensions:").count(), 1, "{}", mask(&after));
     assert_pure_insertion(&original, &after);
+    // Right before a key, the mark is a column of indentation to Goose's reader: a
+    // second top-level key would make the file one it cannot load (and replaces).
+    let s = Sandbox::new();
+    let file = goose_config(&s);
+    let marked = "\u{feff}GOOSE_PROVIDER: openai\n";
+    write(&file, marked);
+    let out = s.run(&["init", "--yes", "--only", "goose"]);
+    out.assert_code(1);
+    out.stderr_has("config.yaml:1:1: a byte order mark right before the first key, which Goose's YAML reader (serde_yaml) counts as one column of indentation");
+    assert_eq!(read(&file), marked, "left as it was");
+    assert!(try_parse_goose_yaml(&format!("{marked}extensions: {{}}\n")).is_err());
 }
 
 #[test]
