@@ -228,6 +228,7 @@ fn adopt(op: &Op, text: &str, bak: Option<&str>) -> Option<ChangeKind> {
                 // What 0.1 gave these fields is not known, so none is taken for
                 // a change of the user's.
                 fixed: std::collections::BTreeMap::new(),
+                empty_maps: Vec::new(),
             })
         }
         Op::ArrayItem { path, item } => {

@@ -169,6 +169,12 @@ pub enum ChangeKind {
         /// written before codeloop kept them.
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         fixed: BTreeMap<String, Value>,
+        /// Mappings on the entry's path or inside it that held an empty flow mapping
+        /// `{}` (as Goose writes one) before codeloop wrote into them, as paths from
+        /// the file's root: the reverse leaves each as it found it, `{}`, once empty
+        /// again.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        empty_maps: Vec<Vec<String>>,
     },
     /// A string codeloop added to the array at `path` (`mcp__codeloop`).
     #[serde(rename_all = "camelCase")]
@@ -507,6 +513,7 @@ mod tests {
                         fixed: [("enabled".to_owned(), Value::Bool(true))]
                             .into_iter()
                             .collect(),
+                        empty_maps: Vec::new(),
                     },
                 }],
                 ..FileRecord::default()

@@ -60,8 +60,10 @@ pub struct Found<'a> {
 pub fn find<'a>(text: &'a str, m: Markers) -> Result<Option<Found<'a>>, BlockError> {
     let mut begin: Option<(usize, usize)> = None; // (line number, byte offset)
     let mut end: Option<(usize, usize, usize)> = None; // (line number, offset, end offset)
-    let mut offset = 0;
-    for (index, raw) in text.split_inclusive('\n').enumerate() {
+    // A byte order mark is not part of the first line: a block may follow it.
+    let mut offset = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    for (index, whole) in text.split_inclusive('\n').enumerate() {
+        let raw = if index == 0 { &whole[offset..] } else { whole };
         let line = raw.trim_end_matches(['\n', '\r']).trim();
         let number = index + 1;
         if line == m.begin {
@@ -264,6 +266,22 @@ mod tests {
             out,
             "a\n# >>> codeloop >>>\n# managed by codeloop\n/.cursor/mcp.json\n# <<< codeloop <<<\nz\n"
         );
+    }
+
+    #[test]
+    fn a_block_right_after_a_byte_order_mark_is_found_and_the_mark_kept() {
+        let text = "\u{feff}# >>> codeloop >>>\nold\n# <<< codeloop <<<\nrest\n";
+        let out = upsert(Some(text), HASH, &body()).unwrap().unwrap();
+        assert_eq!(
+            out,
+            "\u{feff}# >>> codeloop >>>\n# managed by codeloop\n/.cursor/mcp.json\n# <<< codeloop <<<\nrest\n"
+        );
+        assert_eq!(
+            remove(&out, HASH).unwrap().as_deref(),
+            Some("\u{feff}rest\n")
+        );
+        roundtrip("\u{feff}");
+        roundtrip("\u{feff}# profile\r\n");
     }
 
     #[test]

@@ -385,8 +385,11 @@ fn newline(text: &str) -> &'static str {
     if text.contains("\r\n") { "\r\n" } else { "\n" }
 }
 
+/// Where the line holding byte `at` starts; the first line starts past a byte order
+/// mark, which is never part of a table's lines (nor counted as a column).
 fn line_start(text: &str, at: usize) -> usize {
-    text[..at].rfind('\n').map_or(0, |i| i + 1)
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    text[..at].rfind('\n').map_or(bom.min(at), |i| i + 1)
 }
 
 /// Just past the newline ending the line that holds byte `at - 1` (or the end).
@@ -926,6 +929,25 @@ mod tests {
         assert!(err.to_string().contains("inline table"), "{err}");
         let err = set(Some("[mcp_servers.codeloop]\ncommand = \"a\"\n[x]\n[mcp_servers.codeloop.env]\nK = \"v\"\n"), PATH, &entry()).unwrap_err();
         assert!(err.to_string().contains("spread across"), "{err}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_stays_first_and_is_not_a_column() {
+        let out = round_trip("\u{feff}model = \"o3\"\n");
+        assert!(
+            out.starts_with("\u{feff}model = \"o3\"\n\n[mcp_servers.codeloop]\n"),
+            "{out:?}"
+        );
+        // A table on the first line: replacing or removing it keeps the mark.
+        let text = "\u{feff}[mcp_servers.codeloop]\ncommand = \"node\"\n";
+        assert_eq!(remove(text, PATH).unwrap()[0], "\u{feff}");
+        let out = set(Some(text), PATH, &entry()).unwrap().unwrap();
+        assert!(
+            out.starts_with("\u{feff}[mcp_servers.codeloop]\ncommand = \"npx\"\n"),
+            "{out:?}"
+        );
+        let err = set(Some("\u{feff}mcp_servers = 3\n"), PATH, &entry()).unwrap_err();
+        assert!(err.to_string().starts_with("1:15: "), "{err}");
     }
 
     #[test]

@@ -3,10 +3,15 @@
 //! document; the edit itself works on whole lines of the block structure — a key's
 //! lines are replaced, or new lines inserted after its parent's last line — so
 //! comments, key order, quoting and indentation everywhere else stay byte for byte.
-//! Every edit is checked by parsing the result: the value at the path is the one
-//! wanted, and nothing else in the document changed. Flow-style collections
-//! (`{…}`, `[…]`) on the path, anchors and several documents are refused with their
-//! position rather than rewritten. Nothing here touches the file system.
+//! Block scalars (`|`, `>`, with their chomping and indentation indicators) are read
+//! as part of the key that holds them, the trailing blank lines of a keep-chomping one
+//! (`|+`) included. A leading byte order mark is not part of the first line and stays.
+//! An empty flow mapping `{}` on the path (as Goose writes one) is opened into a block
+//! mapping, and [`close_empty`] writes it back. Every edit is checked by parsing the
+//! result: the value at the path is the one wanted, and nothing else in the document
+//! changed. Other flow collections (`{…}`, `[…]`) on the path, anchors, tabs in the
+//! indentation and several documents are refused with their position rather than
+//! rewritten. Nothing here touches the file system.
 
 use serde_json::{Map, Value};
 use thiserror::Error;
@@ -20,19 +25,45 @@ pub enum YamlError {
         column: usize,
         message: String,
     },
-    #[error("{line}: `{path}` is {found}, expected a mapping")]
+    #[error(
+        "{line}:{column}: a tab in the indentation, which YAML does not allow (it indents with spaces only); replace it with spaces"
+    )]
+    Tab { line: usize, column: usize },
+    #[error(
+        "1:1: a byte order mark right before the first key, which Goose's YAML reader (serde_yaml) counts as one column of indentation, so with another key at the top Goose cannot load the file (and replaces it with a fresh one); save it as UTF-8 without the mark, or make a comment its first line, and run again"
+    )]
+    Bom,
+    #[error(
+        "{line}:{column}: {} is {found}, expected a mapping; {fix}",
+        named(path)
+    )]
     WrongType {
         line: usize,
+        column: usize,
         path: String,
         found: &'static str,
+        fix: &'static str,
     },
-    #[error("{line}: `{path}` is written {how}, which codeloop does not rewrite; {fix}")]
+    #[error(
+        "{line}:{column}: {} is written {how}, which codeloop does not rewrite; {fix}",
+        named(path)
+    )]
     Layout {
         line: usize,
+        column: usize,
         path: String,
         how: &'static str,
         fix: &'static str,
     },
+}
+
+/// A dotted path as the messages name it (the empty path is the document).
+fn named(path: &str) -> String {
+    if path.is_empty() {
+        "the document".to_owned()
+    } else {
+        format!("`{path}`")
+    }
 }
 
 /// The value at `path`, if present, as JSON.
@@ -51,22 +82,63 @@ pub fn get(current: &str, path: &[&str]) -> Result<Option<Value>, YamlError> {
     Ok(Some(value.clone()))
 }
 
+/// The length of a leading byte order mark (kept, never part of the first line).
+fn bom_len(text: &str) -> usize {
+    if text.starts_with('\u{feff}') { 3 } else { 0 }
+}
+
 /// The whole document as JSON (`null` for an empty one).
 fn load(text: &str) -> Result<Value, YamlError> {
-    let docs = YamlLoader::load_from_str(text).map_err(|e| YamlError::Syntax {
-        line: e.marker().line(),
-        column: e.marker().col() + 1,
-        message: e.info().to_owned(),
+    let body = &text[bom_len(text)..];
+    let docs = YamlLoader::load_from_str(body).map_err(|e| {
+        let line = e.marker().line();
+        let tab = tab_in_indent(body, line, e.info().contains("tab"));
+        match tab {
+            Some((line, column)) => YamlError::Tab { line, column },
+            None => YamlError::Syntax {
+                line,
+                column: e.marker().col() + 1,
+                message: e.info().to_owned(),
+            },
+        }
     })?;
     if docs.len() > 1 {
+        let ls = lines(text);
+        let second = ls
+            .iter()
+            .enumerate()
+            .skip_while(|(_, l)| !l.content || l.text.starts_with("---"))
+            .find(|(_, l)| l.text.starts_with("---") || l.text.starts_with("..."))
+            .map_or(1, |(i, _)| i + 1);
         return Err(YamlError::Layout {
-            line: 1,
+            line: second,
+            column: 1,
             path: String::new(),
             how: "as several documents",
             fix: "keep one document in the file",
         });
     }
     Ok(docs.first().map_or(Value::Null, to_json))
+}
+
+/// Where a tab sits in the indentation of line `line` (1-based), or — when the
+/// parser's complaint is about a tab (`ahead`) — of the first such line from there
+/// on: yaml-rust2 marks the place it stopped, past the tab or at the scalar before it.
+fn tab_in_indent(body: &str, line: usize, ahead: bool) -> Option<(usize, usize)> {
+    let from = line.max(1);
+    body.split('\n')
+        .enumerate()
+        .skip(from - 1)
+        .take(if ahead { usize::MAX } else { 1 })
+        .find_map(|(i, l)| {
+            let indent = &l[..l.len() - l.trim_start_matches([' ', '\t']).len()];
+            let rest = &l[indent.len()..];
+            let blank = rest.trim_end_matches('\r').is_empty();
+            indent
+                .find('\t')
+                .filter(|_| !blank)
+                .map(|col| (i + 1, col + 1))
+        })
 }
 
 fn to_json(y: &Yaml) -> Value {
@@ -99,46 +171,132 @@ fn key_text(k: &Yaml) -> String {
 /// One line of the file.
 #[derive(Debug, Clone, Copy)]
 struct Line<'a> {
-    /// Byte offset of its start.
+    /// Byte offset of its start (past a byte order mark on the first line).
     start: usize,
     /// Its text without the line break.
     text: &'a str,
     /// Byte offset just past its line break (or the end of the file).
     end: usize,
+    /// Its indentation in spaces; in a block scalar, at least one more than the
+    /// indentation of the node that holds the scalar.
+    indent: usize,
+    /// Holds content: not blank and not only a comment, or part of a block scalar.
+    content: bool,
+    /// Part of a block scalar's value (lines after its `|` or `>` header).
+    scalar: bool,
 }
 
-impl Line<'_> {
-    fn indent(&self) -> usize {
-        self.text.len() - self.text.trim_start_matches(' ').len()
-    }
-
-    /// Holds content (not blank, not only a comment).
-    fn content(&self) -> bool {
-        let t = self.text.trim();
-        !t.is_empty() && !t.starts_with('#')
-    }
+fn spaces(text: &str) -> usize {
+    text.len() - text.trim_start_matches(' ').len()
 }
 
 fn lines(text: &str) -> Vec<Line<'_>> {
+    let bom = bom_len(text);
     let mut out = Vec::new();
     let mut start = 0;
     for raw in text.split_inclusive('\n') {
-        let body = raw.trim_end_matches('\n').trim_end_matches('\r');
+        let skip = if start == 0 { bom } else { 0 };
+        let body = raw[skip..].trim_end_matches('\n').trim_end_matches('\r');
+        let t = body.trim();
         out.push(Line {
-            start,
+            start: start + skip,
             text: body,
             end: start + raw.len(),
+            indent: spaces(body),
+            content: !t.is_empty() && !t.starts_with('#'),
+            scalar: false,
         });
         start += raw.len();
     }
+    mark_block_scalars(&mut out);
     out
+}
+
+/// Marks the lines of every block scalar's value as content of the node that holds
+/// it: the lines after its header that are blank or indented deeper than that node,
+/// through the last non-blank one — and, for keep chomping (`|+`), the blank lines
+/// after it too, which are part of the value.
+fn mark_block_scalars(ls: &mut [Line]) {
+    let mut i = 0;
+    while i < ls.len() {
+        let header = (ls[i].content && !ls[i].scalar)
+            .then(|| block_scalar(ls[i].text))
+            .flatten();
+        let Some((n, keep)) = header else {
+            i += 1;
+            continue;
+        };
+        let mut last = i;
+        let mut j = i + 1;
+        while j < ls.len() {
+            if ls[j].text.trim().is_empty() {
+                j += 1;
+            } else if ls[j].indent > n {
+                last = j;
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let end = if keep { j } else { last + 1 };
+        for l in &mut ls[i + 1..end] {
+            l.content = true;
+            l.scalar = true;
+            l.indent = l.indent.max(n + 1);
+        }
+        i = end.max(i + 1);
+    }
+}
+
+/// When the line's value is a block scalar (`key: |`, `- >-`, `key: !t |2+ # c`):
+/// the indentation of the node holding it (its value lines are indented deeper), and
+/// whether it keeps its trailing blank lines (`+`).
+fn block_scalar(line: &str) -> Option<(usize, bool)> {
+    let mut col = spaces(line);
+    let mut rest = &line[col..];
+    let mut node = None;
+    // `- ` items, nested ones too: a scalar right after a dash is indented past it.
+    while let Some(r) = rest
+        .strip_prefix('-')
+        .filter(|r| r.starts_with([' ', '\t']))
+    {
+        node = Some(col);
+        let ws = r.len() - r.trim_start_matches([' ', '\t']).len();
+        col += 1 + ws;
+        rest = &r[ws..];
+    }
+    let value = match key_of(rest) {
+        Some((_, after)) => {
+            node = Some(col);
+            after
+        }
+        None => rest,
+    };
+    let node = node?;
+    let mut v = value.trim_start_matches([' ', '\t']);
+    // Properties before the scalar: `!tag`, `&anchor`.
+    while v.starts_with(['!', '&']) {
+        let end = v.find([' ', '\t'])?;
+        v = v[end..].trim_start_matches([' ', '\t']);
+    }
+    let v = v.strip_prefix(['|', '>'])?;
+    let indicators = &v[..v.len()
+        - v.trim_start_matches(|c: char| c.is_ascii_digit() || c == '+' || c == '-')
+            .len()];
+    let after = &v[indicators.len()..];
+    let tail = after.trim_start_matches([' ', '\t']);
+    let separated = after.len() > tail.len();
+    if !(tail.is_empty() || separated && tail.starts_with('#')) {
+        return None;
+    }
+    Some((node, indicators.contains('+')))
 }
 
 /// The key a line starts with at its indentation (`key:` or `"key":`), and the rest
 /// of the line after the colon.
 fn key_of(line: &str) -> Option<(String, &str)> {
     let t = line.trim_start_matches(' ');
-    if t.starts_with('-') && (t.len() == 1 || t[1..].starts_with(' ')) {
+    if t.starts_with('-') && (t.len() == 1 || t[1..].starts_with([' ', '\t'])) {
         return None;
     }
     let (key, rest) = if let Some(q) = t.strip_prefix('"') {
@@ -153,22 +311,73 @@ fn key_of(line: &str) -> Option<(String, &str)> {
         (t[..colon].trim_end().to_owned(), &t[colon..])
     };
     let rest = rest.strip_prefix(':')?;
-    if !(rest.is_empty() || rest.starts_with(' ')) {
+    if !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
         return None;
     }
     Some((key, rest))
 }
 
+/// Where a quoted scalar at the start of `t` ends (just past its closing quote).
+fn quoted_end(t: &str) -> Option<usize> {
+    let mut chars = t.char_indices();
+    match chars.next()? {
+        (_, '"') => {
+            let mut escaped = false;
+            for (i, c) in chars {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' => escaped = true,
+                    '"' => return Some(i + 1),
+                    _ => {}
+                }
+            }
+            None
+        }
+        (_, '\'') => {
+            let bytes = t.as_bytes();
+            let mut i = 1;
+            while i < bytes.len() {
+                if bytes[i] == b'\'' {
+                    if bytes.get(i + 1) == Some(&b'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    return Some(i + 1);
+                }
+                i += 1;
+            }
+            None
+        }
+        _ => Some(0),
+    }
+}
+
 /// What follows a key's colon, without a trailing comment.
 fn inline_value(rest: &str) -> &str {
-    let t = rest.trim();
+    let t = rest.trim_matches([' ', '\t']);
     if t.starts_with('#') {
         return "";
     }
-    match t.find(" #") {
-        Some(i) if !t.starts_with(['"', '\'']) => t[..i].trim_end(),
-        _ => t,
+    let from = quoted_end(t).unwrap_or(t.len());
+    let comment = t[from..]
+        .char_indices()
+        .find(|&(i, c)| c == '#' && t[..from + i].ends_with([' ', '\t']))
+        .map(|(i, _)| from + i);
+    match comment {
+        Some(i) => t[..i].trim_end_matches([' ', '\t']),
+        None => t,
     }
+}
+
+/// The 1-based column (in characters) of byte `at` of a line's text.
+fn column(text: &str, at: usize) -> usize {
+    text[..at].chars().count() + 1
+}
+
+/// The column of the value after a key's colon (`rest` is the text after the colon).
+fn value_column(text: &str, rest: &str) -> usize {
+    let ws = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    column(text, text.len() - rest.len() + ws)
 }
 
 /// A mapping in the file: the lines it spans (`from..to` in line numbers) and the
@@ -191,31 +400,37 @@ struct Found {
 /// The key `key` in `m`, if there.
 fn find(ls: &[Line], m: Mapping, key: &str) -> Option<Found> {
     let indent = m.indent?;
-    let mut i = m.from;
-    while i < m.to {
-        let l = ls[i];
-        if l.content() && l.indent() == indent && key_of(l.text).is_some_and(|(k, _)| k == key) {
-            return Some(Found {
-                line: i,
-                last: block_last(ls, i, m.to),
-            });
-        }
-        i += 1;
-    }
-    None
+    (m.from..m.to)
+        .find(|&i| {
+            let l = ls[i];
+            l.content
+                && !l.scalar
+                && l.indent == indent
+                && key_of(l.text).is_some_and(|(k, _)| k == key)
+        })
+        .map(|i| Found {
+            line: i,
+            last: block_last(ls, i, m.to),
+        })
+}
+
+fn is_item(text: &str) -> bool {
+    let t = text.trim_start_matches(' ');
+    t == "-" || t.starts_with("- ") || t.starts_with("-\t")
 }
 
 /// The last content line of the block of the key on line `at` (before `to`): the
-/// lines after it that are indented deeper, or sequence items at its own indent.
+/// lines after it that are indented deeper (a block scalar's value among them), or
+/// sequence items at its own indent.
 fn block_last(ls: &[Line], at: usize, to: usize) -> usize {
-    let indent = ls[at].indent();
+    let indent = ls[at].indent;
     let mut last = at;
     for (i, l) in ls.iter().enumerate().take(to).skip(at + 1) {
-        if !l.content() {
+        if !l.content {
             continue;
         }
-        let item_here = l.indent() == indent && l.text.trim_start().starts_with("- ");
-        if l.indent() > indent || item_here {
+        let item_here = l.indent == indent && !l.scalar && is_item(l.text);
+        if l.indent > indent || item_here {
             last = i;
         } else {
             break;
@@ -228,18 +443,20 @@ fn block_last(ls: &[Line], at: usize, to: usize) -> usize {
 fn nested(ls: &[Line], f: Found) -> Mapping {
     let from = f.line + 1;
     let to = f.last + 1;
-    let indent = ls[from..to].iter().find(|l| l.content()).map(Line::indent);
+    let indent = ls[from..to].iter().find(|l| l.content).map(|l| l.indent);
     Mapping { from, to, indent }
 }
 
-fn line_of(ls: &[Line], i: usize) -> usize {
-    i.min(ls.len().saturating_sub(1)) + 1
+/// The key on `f`'s line holds an empty flow mapping, `{}` (a comment may follow).
+fn empty_flow(ls: &[Line], f: Found) -> bool {
+    key_of(ls[f.line].text).is_some_and(|(_, rest)| inline_value(rest) == "{}")
 }
 
 /// Walks `path` down nested block mappings: the mapping holding the last key that
-/// exists, how deep the path exists, and the last key found.
+/// exists, how deep the path exists, and the last key found. An empty flow mapping
+/// `{}` on the way reads as a mapping with nothing in it yet.
 fn walk(ls: &[Line], path: &[&str]) -> Result<(Mapping, usize, Option<Found>), YamlError> {
-    let root_indent = ls.iter().find(|l| l.content()).map(Line::indent);
+    let root_indent = ls.iter().find(|l| l.content).map(|l| l.indent);
     let mut m = Mapping {
         from: 0,
         to: ls.len(),
@@ -253,43 +470,63 @@ fn walk(ls: &[Line], path: &[&str]) -> Result<(Mapping, usize, Option<Found>), Y
         if depth == path.len() - 1 {
             return Ok((m, path.len(), Some(f)));
         }
-        let (_, rest) = key_of(ls[f.line].text).expect("found by its key");
+        let line = ls[f.line];
+        let (_, rest) = key_of(line.text).expect("found by its key");
         let inline = inline_value(rest);
+        if inline == "{}" {
+            m = Mapping {
+                from: f.line + 1,
+                to: f.line + 1,
+                indent: None,
+            };
+            found = Some(f);
+            continue;
+        }
         if !inline.is_empty() {
             let here = path[..=depth].join(".");
+            let (line, column) = (f.line + 1, value_column(line.text, rest));
             return Err(if inline.starts_with('{') {
                 YamlError::Layout {
-                    line: line_of(ls, f.line),
+                    line,
+                    column,
                     path: here,
                     how: "as a flow mapping `{…}`",
-                    fix: "write it as a block mapping (one key per line)",
+                    fix: "rewrite it as a block mapping (one key per line, nested keys indented under it) and run again",
                 }
             } else if inline.starts_with(['&', '*', '!']) {
                 YamlError::Layout {
-                    line: line_of(ls, f.line),
+                    line,
+                    column,
                     path: here,
                     how: "with an anchor, alias or tag",
-                    fix: "write it out as a plain block mapping",
+                    fix: "write it out as a plain block mapping and run again",
                 }
             } else {
                 YamlError::WrongType {
-                    line: line_of(ls, f.line),
+                    line,
+                    column,
                     path: here,
-                    found: "a value",
+                    found: if inline.starts_with('[') {
+                        "a sequence"
+                    } else {
+                        "a value"
+                    },
+                    fix: "make it a block mapping (one key per line) or delete it, and run again",
                 }
             });
         }
         let inner = nested(ls, f);
-        if inner.from < inner.to
-            && ls[inner.from..inner.to]
-                .iter()
-                .find(|l| l.content())
-                .is_some_and(|l| l.text.trim_start().starts_with('-'))
+        if ls[inner.from..inner.to]
+            .iter()
+            .find(|l| l.content)
+            .is_some_and(|l| is_item(l.text))
         {
             return Err(YamlError::WrongType {
-                line: line_of(ls, f.line),
+                line: f.line + 1,
+                column: column(line.text, line.indent),
                 path: path[..=depth].join("."),
                 found: "a sequence",
+                fix: "make it a block mapping (one key per line) or delete it, and run again",
             });
         }
         m = inner;
@@ -297,14 +534,13 @@ fn walk(ls: &[Line], path: &[&str]) -> Result<(Mapping, usize, Option<Found>), Y
     }
     unreachable!("the loop returns at the leaf")
 }
-
 /// The file's newline and its indentation step.
 fn style(text: &str, ls: &[Line]) -> (&'static str, usize) {
     let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let step = ls
         .iter()
-        .filter(|l| l.content())
-        .map(Line::indent)
+        .filter(|l| l.content && !l.scalar)
+        .map(|l| l.indent)
         .filter(|&i| i > 0)
         .min()
         .unwrap_or(2);
@@ -369,32 +605,50 @@ fn scalar(v: &Value) -> String {
 }
 
 /// Makes `path` hold `value` (replacing the key's lines, or inserting new lines after
-/// its parent's last one). Returns the text and how many mappings along `path` it
-/// created; `None` when the path already holds `value`.
+/// its parent's last one; an empty `{}` parent is opened into a block mapping).
+/// Returns the text and how many mappings along `path` it created; `None` when the
+/// path already holds `value`.
 pub fn set(
     current: Option<&str>,
     path: &[&str],
     value: &Value,
 ) -> Result<Option<(String, usize)>, YamlError> {
     assert!(!path.is_empty(), "set needs a path");
-    let text = current.unwrap_or("");
-    let before = load(text)?;
+    let original = current.unwrap_or("");
+    let before = load(original)?;
     if !(before.is_null() || before.is_object()) {
         return Err(YamlError::WrongType {
             line: 1,
+            column: 1,
             path: String::new(),
-            found: "not a mapping",
+            found: if before.is_array() {
+                "a sequence"
+            } else {
+                "a single value"
+            },
+            fix: "make it a mapping (`key: value` lines) and run again",
         });
     }
-    if get(text, path)?.as_ref() == Some(value) {
+    if get(original, path)?.as_ref() == Some(value) {
         return Ok(None);
     }
+    let ls = lines(original);
+    let (_, depth, found) = walk(&ls, path)?;
+    let opened;
+    let text = match found {
+        Some(f) if depth < path.len() && empty_flow(&ls, f) => {
+            opened = open_empty(original, ls[f.line]);
+            opened.as_str()
+        }
+        _ => original,
+    };
     let ls = lines(text);
+    let bom = bom_len(text);
     let (nl, step) = style(text, &ls);
     let (m, depth, found) = walk(&ls, path)?;
     let (out, created) = if depth == path.len() {
         let f = found.expect("the whole path exists");
-        let indent = ls[f.line].indent();
+        let indent = ls[f.line].indent;
         let mut rendered = render(path[path.len() - 1], value, indent, step, nl);
         let start = ls[f.line].start;
         let end = ls[f.last].end;
@@ -417,7 +671,7 @@ pub fn set(
         // Insert the rest of the path after the last content line of mapping `m`.
         let indent = m
             .indent
-            .unwrap_or_else(|| found.map_or(0, |f| ls[f.line].indent() + step));
+            .unwrap_or_else(|| found.map_or(0, |f| ls[f.line].indent + step));
         let mut nested_value = value.clone();
         for key in path[depth + 1..].iter().rev() {
             let mut map = Map::new();
@@ -425,7 +679,7 @@ pub fn set(
             nested_value = Value::Object(map);
         }
         let rendered = render(path[depth], &nested_value, indent, step, nl);
-        let last_content = (m.from..m.to).rev().find(|&i| ls[i].content());
+        let last_content = (m.from..m.to).rev().find(|&i| ls[i].content);
         let at = match (last_content, found) {
             (Some(i), _) => ls[i].end,
             (None, Some(f)) => ls[f.line].end,
@@ -433,19 +687,98 @@ pub fn set(
         };
         let mut out = String::with_capacity(text.len() + rendered.len() + 1);
         out.push_str(&text[..at]);
-        if !out.is_empty() && !out.ends_with('\n') {
+        if at > bom && !out.ends_with('\n') {
             out.push_str(nl);
         }
         out.push_str(&rendered);
-        if at == text.len() && !text.is_empty() && !text.ends_with('\n') {
+        if at == text.len() && text.len() > bom && !text.ends_with('\n') {
             // The file had no final newline: keep it that way.
             out.truncate(out.len() - nl.len());
         }
         out.push_str(&text[at..]);
         (out, path.len() - 1 - depth)
     };
-    check(&before, &out, path, Some(value))?;
+    if misread_after_bom(&out) {
+        return Err(YamlError::Bom);
+    }
+    check(&before, &out, path, Some(value), position(&ls, found))?;
     Ok(Some((out, created)))
+}
+
+/// Whether Goose's reader would misread `text`: serde_yaml hands libyaml the text with
+/// its encoding set, so a byte order mark is not taken off the stream but skipped by
+/// the scanner as one column of the first line. Content there then sits one column
+/// deeper than it looks, and a later line at its indent or less (another top-level
+/// key) ends the document: "more than one document", and Goose, unable to load its
+/// config, writes a fresh one. A comment or blank first line is harmless.
+fn misread_after_bom(text: &str) -> bool {
+    if bom_len(text) == 0 {
+        return false;
+    }
+    let ls = lines(text);
+    let Some((first, rest)) = ls.split_first().filter(|(f, _)| f.content) else {
+        return false;
+    };
+    rest.iter()
+        .any(|l| l.content && !l.scalar && l.indent <= first.indent && !l.text.starts_with("..."))
+}
+
+/// The line of the key found at `f` with its empty `{}` taken out: `key: {}` becomes
+/// `key:`, and `key: {} # note` becomes `key: # note` ([`close_empty`] puts it back).
+fn open_empty(text: &str, line: Line) -> String {
+    let (_, rest) = key_of(line.text).expect("found by its key");
+    let colon_end = line.start + line.text.len() - rest.len();
+    let braces = colon_end + rest.find("{}").expect("an empty flow mapping");
+    let after = &text[braces + 2..line.start + line.text.len()];
+    let tail = after.trim_start_matches([' ', '\t']);
+    let (cut_from, cut_to) = if tail.is_empty() {
+        (colon_end, line.start + line.text.len())
+    } else {
+        (braces, braces + 2 + after.len() - tail.len())
+    };
+    format!("{}{}", &text[..cut_from], &text[cut_to..])
+}
+
+/// The reverse of opening an empty `{}` on the way to codeloop's entry: the mapping at
+/// `path`, now empty again (`key:` with nothing under it, which reads as null), is
+/// written `key: {}` once more (`key: {} # note` when a comment follows the colon).
+/// `None` when there is something in it, or it is not there.
+pub fn close_empty(current: &str, path: &[&str]) -> Result<Option<String>, YamlError> {
+    if get(current, path)? != Some(Value::Null) {
+        return Ok(None);
+    }
+    let before = load(current)?;
+    let ls = lines(current);
+    let (_, depth, found) = walk(&ls, path)?;
+    let Some(f) = found.filter(|f| depth == path.len() && f.last == f.line) else {
+        return Ok(None);
+    };
+    let line = ls[f.line];
+    let (_, rest) = key_of(line.text).expect("found by its key");
+    if !inline_value(rest).is_empty() {
+        // `key: ~`, `key: null`: the user's words for nothing.
+        return Ok(None);
+    }
+    let colon_end = line.start + line.text.len() - rest.len();
+    let out = match rest.find('#') {
+        Some(hash) => {
+            let at = colon_end + hash;
+            format!("{}{{}} {}", &current[..at], &current[at..])
+        }
+        None => format!(
+            "{} {{}}{}",
+            &current[..colon_end],
+            &current[line.start + line.text.len()..]
+        ),
+    };
+    check(
+        &before,
+        &out,
+        path,
+        Some(&Value::Object(Map::new())),
+        position(&ls, Some(f)),
+    )?;
+    Ok(Some(out))
 }
 
 /// Reverse of [`set`]: removes the key at `path` (its lines), then up to `prune`
@@ -462,14 +795,19 @@ pub fn remove(current: &str, path: &[&str], prune: usize) -> Result<Option<Strin
     let end = ls[f.last].end;
     let mut out = format!("{}{}", &current[..start], &current[end..]);
     if end == current.len() && !current.ends_with('\n') {
-        // The key ended the file without a newline: the line break before it was ours.
-        if out.ends_with("\r\n") {
+        // The key ended the file without a newline: the line break before it was ours,
+        // in the file's style as `set` chose it (a `\r` before a `\n` of ours is the
+        // user's when the rest of the file has no CRLF).
+        let crlf = out
+            .strip_suffix("\r\n")
+            .is_some_and(|rest| rest.contains("\r\n"));
+        if crlf {
             out.truncate(out.len() - 2);
         } else if out.ends_with('\n') {
             out.truncate(out.len() - 1);
         }
     }
-    check(&before, &out, path, None)?;
+    check(&before, &out, path, None, position(&ls, Some(f)))?;
     if prune > 0 && path.len() > 1 {
         let parent = &path[..path.len() - 1];
         if matches!(get(&out, parent)?, Some(Value::Null)) {
@@ -486,15 +824,34 @@ pub fn remove(current: &str, path: &[&str], prune: usize) -> Result<Option<Strin
     Ok(Some(out))
 }
 
+/// Where to point when an edit at `f` cannot be made line by line: the key's line and
+/// column (the document's start when nothing on the path exists).
+fn position(ls: &[Line], f: Option<Found>) -> (usize, usize) {
+    f.map_or((1, 1), |f| {
+        let l = ls[f.line];
+        (f.line + 1, column(l.text, l.indent))
+    })
+}
+
 /// The edit must give back a valid document holding `value` at `path` (or nothing
-/// there), and everything else as it was.
-fn check(before: &Value, out: &str, path: &[&str], value: Option<&Value>) -> Result<(), YamlError> {
-    let after = load(out)?;
+/// there), and everything else as it was. A failure points at `at` in the input: the
+/// output is codeloop's, and its positions mean nothing to the user.
+fn check(
+    before: &Value,
+    out: &str,
+    path: &[&str],
+    value: Option<&Value>,
+    at: (usize, usize),
+) -> Result<(), YamlError> {
     let layout = || YamlError::Layout {
-        line: 1,
+        line: at.0,
+        column: at.1,
         path: path.join("."),
         how: "in a way codeloop cannot edit line by line",
-        fix: "write it as plain block mappings",
+        fix: "write it as plain block mappings (one key per line) and run again",
+    };
+    let Ok(after) = load(out) else {
+        return Err(layout());
     };
     let mut a = after.clone();
     let mut b = before.clone();
@@ -638,6 +995,16 @@ mod tests {
     }
 
     #[test]
+    fn a_carriage_return_of_the_user_before_the_entry_is_kept_on_reverse() {
+        // Found by tests/it/properties.rs: the reverse took a lone `\r` for half of a
+        // CRLF break of ours.
+        round_trip("\r", PATH, &entry("k"), &[]);
+        round_trip("a: 1\r", PATH, &entry("k"), &[]);
+        round_trip("a: 1\r\nb: 2\r", PATH, &entry("k"), &[]);
+        round_trip("a: 1\r\nb: 2", PATH, &entry("k"), &[]);
+    }
+
+    #[test]
     fn quotes_what_would_read_back_as_something_else() {
         assert_eq!(scalar(&json!("npx")), "npx");
         assert_eq!(scalar(&json!("-y")), "-y");
@@ -654,18 +1021,34 @@ mod tests {
     #[test]
     fn refuses_what_it_cannot_edit_line_by_line() {
         let err = set(
-            Some("extensions: {developer: {type: builtin}}\n"),
+            Some("a: 1\nextensions: {developer: {type: builtin}} # mine\n"),
             PATH,
             &entry("k"),
         )
         .unwrap_err();
-        assert!(err.to_string().contains("flow mapping"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "2:13: `extensions` is written as a flow mapping `{…}`, which codeloop does not rewrite; rewrite it as a block mapping (one key per line, nested keys indented under it) and run again"
+        );
         let err = set(Some("extensions:\n- a\n"), PATH, &entry("k")).unwrap_err();
-        assert!(err.to_string().contains("a sequence"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("1:1: `extensions` is a sequence"),
+            "{err}"
+        );
+        let err = set(Some("extensions: [a]\n"), PATH, &entry("k")).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("1:13: `extensions` is a sequence"),
+            "{err}"
+        );
         let err = set(Some("a: [\n"), PATH, &entry("k")).unwrap_err();
         assert!(matches!(err, YamlError::Syntax { .. }), "{err}");
         let err = set(Some("- 1\n- 2\n"), PATH, &entry("k")).unwrap_err();
-        assert!(err.to_string().contains("not a mapping"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "1:1: the document is a sequence, expected a mapping; make it a mapping (`key: value` lines) and run again"
+        );
     }
 
     #[test]
@@ -679,5 +1062,183 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(out, "extensions:\n  codeloop:\n    cmd: npx\n");
+    }
+
+    /// Sets the entry, checks it reads back and is idempotent, and that the reverse —
+    /// removing it, then closing the mappings that were `{}` — gives back `text`.
+    fn round_trip(text: &str, path: &[&str], value: &Value, empty: &[&[&str]]) -> String {
+        let (out, created) = set(Some(text), path, value).unwrap().unwrap();
+        assert_eq!(get(&out, path).unwrap().as_ref(), Some(value), "{out}");
+        assert_eq!(set(Some(&out), path, value).unwrap(), None, "{out}");
+        let mut back = remove(&out, path, created).unwrap().unwrap();
+        for p in empty {
+            back = close_empty(&back, p).unwrap().unwrap_or(back);
+        }
+        assert_eq!(back, text, "the reverse of {out:?}");
+        out
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_key() {
+        let text = "\u{feff}extensions:\n  developer:\n    enabled: true\n";
+        assert_eq!(
+            get(text, &["extensions", "developer", "enabled"]).unwrap(),
+            Some(json!(true))
+        );
+        let out = round_trip(text, PATH, &entry("k"), &[]);
+        assert!(
+            out.starts_with("\u{feff}extensions:\n  developer:\n    enabled: true\n  codeloop:\n"),
+            "{out:?}"
+        );
+        assert_eq!(out.matches("extensions").count(), 1, "{out}");
+        // A file that is only the mark, or the mark and a comment.
+        let out = round_trip("\u{feff}", PATH, &entry("k"), &[]);
+        assert!(
+            out.starts_with("\u{feff}extensions:\n  codeloop:\n"),
+            "{out:?}"
+        );
+        let out = round_trip("\u{feff}# goose", PATH, &entry("k"), &[]);
+        assert!(out.starts_with("\u{feff}# goose\nextensions:\n"), "{out:?}");
+        // Goose's reader takes the mark for a column of indentation: the key on its line
+        // can be the only one at the top, else Goose cannot load the file.
+        let text = "\u{feff}GOOSE_PROVIDER: openai\n";
+        assert_eq!(
+            set(Some(text), PATH, &entry("k")).unwrap_err(),
+            YamlError::Bom
+        );
+        let text = "\u{feff}extensions:\n  developer:\n    enabled: true\nGOOSE_MODEL: x\n";
+        assert_eq!(
+            set(Some(text), PATH, &entry("k")).unwrap_err(),
+            YamlError::Bom
+        );
+        let out = round_trip("\u{feff}\nGOOSE_PROVIDER: openai\n", PATH, &entry("k"), &[]);
+        assert!(
+            out.starts_with("\u{feff}\nGOOSE_PROVIDER: openai\nextensions:\n"),
+            "{out:?}"
+        );
+        // Columns on the first line are counted as an editor shows them.
+        let err = set(Some("\u{feff}extensions: {a: 1}\n"), PATH, &entry("k")).unwrap_err();
+        assert!(err.to_string().starts_with("1:13: "), "{err}");
+    }
+
+    #[test]
+    fn an_empty_flow_mapping_is_opened_and_closed_again() {
+        // `goose configure` writes `extensions: {}` once the last extension is gone.
+        let out = round_trip(
+            "GOOSE_MODEL: gpt-4o\nextensions: {}\n",
+            PATH,
+            &entry("k"),
+            &[&["extensions"]],
+        );
+        assert!(
+            out.starts_with("GOOSE_MODEL: gpt-4o\nextensions:\n  codeloop:\n    enabled: true\n"),
+            "{out}"
+        );
+        let out = round_trip(
+            "extensions: {} # none yet\r\nGOOSE_MODEL: x",
+            PATH,
+            &entry("k"),
+            &[&["extensions"]],
+        );
+        assert!(
+            out.starts_with("extensions: # none yet\r\n  codeloop:\r\n"),
+            "{out:?}"
+        );
+        assert!(out.ends_with("\r\nGOOSE_MODEL: x"), "{out:?}");
+        // Goose's own entry for codeloop, with `envs: {}`: the key goes inside.
+        let goose = "extensions:\n  codeloop:\n    args:\n    - -y\n    - codeloop-mcp-server\n    cmd: npx\n    enabled: true\n    env_keys: []\n    envs: {}\n    name: codeloop\n    type: stdio\n";
+        let key = &["extensions", "codeloop", "envs", "CODELOOP_API_KEY"];
+        let out = round_trip(
+            goose,
+            key,
+            &json!("cl_live_abcdefgh"),
+            &[&["extensions", "codeloop", "envs"]],
+        );
+        assert_eq!(
+            out,
+            goose.replace(
+                "    envs: {}\n",
+                "    envs:\n      CODELOOP_API_KEY: cl_live_abcdefgh\n"
+            )
+        );
+        // Closing leaves alone what is not empty, or not written `key:`.
+        assert_eq!(
+            close_empty(&out, &["extensions", "codeloop", "envs"]).unwrap(),
+            None
+        );
+        assert_eq!(close_empty("a: ~\n", &["a"]).unwrap(), None);
+        assert_eq!(close_empty("a: 1\n", &["b"]).unwrap(), None);
+    }
+
+    #[test]
+    fn a_tab_in_the_indentation_is_refused_where_it_is() {
+        let err = |text: &str| set(Some(text), PATH, &entry("k")).unwrap_err();
+        assert_eq!(
+            err("extensions:\n\tdeveloper:\n    enabled: true\n"),
+            YamlError::Tab { line: 2, column: 1 }
+        );
+        assert_eq!(
+            err("extensions:\n  developer:\n  \tenabled: true\n"),
+            YamlError::Tab { line: 3, column: 3 }
+        );
+        assert_eq!(err("a: b\n\tc: d\n"), YamlError::Tab { line: 2, column: 1 });
+        assert_eq!(err("a: |\n\tx\n"), YamlError::Tab { line: 2, column: 1 });
+        assert_eq!(
+            err("extensions:\n\tdeveloper:\n").to_string(),
+            "2:1: a tab in the indentation, which YAML does not allow (it indents with spaces only); replace it with spaces"
+        );
+        // A tab after a colon is only a separator (Goose's libyaml reads it so).
+        let out = round_trip(
+            "extensions:\t\n  developer:\n    enabled: true\n",
+            PATH,
+            &entry("k"),
+            &[],
+        );
+        assert_eq!(out.matches("extensions").count(), 1, "{out}");
+    }
+
+    #[test]
+    fn block_scalars_in_other_extensions_stay_as_they_are() {
+        for scalar in [
+            "|+\n      multi\n\n",
+            "|+\n      multi\n\n\n",
+            "|+\n      kept\n\n    \n",
+            "|-\n      stripped\n\n",
+            "|\n      clipped\n      # not a comment\n",
+            ">\n      folded\n      text\n\n",
+            "|2\n       indented\n",
+            "!!str |+ # tagged\n      x\n\n",
+        ] {
+            let text = format!("extensions:\n  developer:\n    description: {scalar}");
+            round_trip(&text, PATH, &entry("k"), &[]);
+            let text = format!("{text}GOOSE_MODEL: x\n");
+            round_trip(&text, PATH, &entry("k"), &[]);
+            let text =
+                format!("extensions:\n  developer:\n    args:\n    - {scalar}GOOSE_MODEL: x\n");
+            round_trip(&text, PATH, &entry("k"), &[]);
+        }
+        // A keep-chomping scalar is not confused with a key's block.
+        let text = "notes: |+\n  extensions:\n    codeloop: 1\n\nextensions:\n  developer:\n    enabled: true\n";
+        let out = round_trip(text, PATH, &entry("k"), &[]);
+        assert!(out.starts_with("notes: |+\n  extensions:\n    codeloop: 1\n\nextensions:\n  developer:\n    enabled: true\n  codeloop:\n"), "{out}");
+    }
+
+    #[test]
+    fn a_failed_check_points_into_the_input() {
+        // A quoted scalar spanning lines, with a line that looks like a comment.
+        let text = "extensions:\n  developer:\n    description: \"a\n      # b\"\n";
+        let err = set(Some(text), PATH, &entry("k")).unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "1:1: `extensions.codeloop` is written in a way codeloop cannot edit line by line"
+            ),
+            "{err}"
+        );
+        assert_eq!(
+            set(Some("a: 1\n---\nb: 2\n"), PATH, &entry("k"))
+                .unwrap_err()
+                .to_string(),
+            "2:1: the document is written as several documents, which codeloop does not rewrite; keep one document in the file"
+        );
     }
 }

@@ -282,26 +282,43 @@ pub fn merge(
     spec: &EntrySpec,
     prior: Option<&ChangeKind>,
 ) -> Result<Merged, EditError> {
-    let (prior_added, prior_created, prior_launch, prior_key, prior_wrote, prior_fixed) =
-        match prior {
-            Some(ChangeKind::Entry {
-                added,
-                created_containers,
-                launch,
-                key,
-                wrote,
-                fixed,
-                ..
-            }) => (
-                Some(*added),
-                *created_containers,
-                launch.as_slice(),
-                Some(key),
-                wrote.clone(),
-                fixed.clone(),
-            ),
-            _ => (None, 0, &[][..], None, Vec::new(), BTreeMap::new()),
-        };
+    let (
+        prior_added,
+        prior_created,
+        prior_launch,
+        prior_key,
+        prior_wrote,
+        prior_fixed,
+        mut empty_maps,
+    ) = match prior {
+        Some(ChangeKind::Entry {
+            added,
+            created_containers,
+            launch,
+            key,
+            wrote,
+            fixed,
+            empty_maps,
+            ..
+        }) => (
+            Some(*added),
+            *created_containers,
+            launch.as_slice(),
+            Some(key),
+            wrote.clone(),
+            fixed.clone(),
+            empty_maps.clone(),
+        ),
+        _ => (
+            None,
+            0,
+            &[][..],
+            None,
+            Vec::new(),
+            BTreeMap::new(),
+            Vec::new(),
+        ),
+    };
     let entry = match current {
         Some(t) if spec.reader != json::Reader::Jsonc && spec.format == Format::Json => {
             let path: Vec<&str> = spec.path.iter().map(String::as_str).collect();
@@ -311,6 +328,7 @@ pub fn merge(
         None => None,
     };
     let Some(entry) = entry else {
+        note_empty_map(spec.format, current, &spec.path, &mut empty_maps)?;
         let (out, created) = insert_entry(spec.format, current, &spec.path, &spec.fresh)?;
         return Ok(Merged {
             text: Some(out),
@@ -327,6 +345,7 @@ pub fn merge(
                     .map(|m| m.keys().cloned().collect())
                     .unwrap_or_default(),
                 fixed: fixed_fields(spec),
+                empty_maps,
             },
             notes: Vec::new(),
         });
@@ -360,9 +379,12 @@ pub fn merge(
         });
     let launch = if absent || already || wrote_last {
         for (path, want) in &spec.launch {
-            if pointer(&entry, path) != Some(want)
-                && let Some((t, _)) = set(spec.format, &out, &joined(&spec.path, path), want)?
-            {
+            if pointer(&entry, path) == Some(want) {
+                continue;
+            }
+            let full = joined(&spec.path, path);
+            note_empty_map(spec.format, Some(&out), &full, &mut empty_maps)?;
+            if let Some((t, _)) = set(spec.format, &out, &full, want)? {
                 out = t;
                 changed = true;
             }
@@ -390,6 +412,7 @@ pub fn merge(
         notes.push(Note::KeptReference);
     } else if !holds(&entry, &spec.key) {
         let full = joined(&spec.path, key_path);
+        note_empty_map(spec.format, Some(&out), &full, &mut empty_maps)?;
         let edited = match &spec.key {
             KeyHolder::Value { value, .. } => {
                 set(spec.format, &out, &full, &Value::String(value.clone()))?
@@ -403,7 +426,7 @@ pub fn merge(
     }
     if let Some(old) = prior_key.filter(|k| k.path != key_path)
         && still(old, &entry)
-        && let Some(t) = undo_field(spec.format, &out, &spec.path, old)?
+        && let Some(t) = undo_field(spec.format, &out, &spec.path, old, &empty_maps)?
     {
         out = t;
         changed = true;
@@ -432,6 +455,7 @@ pub fn merge(
             },
             wrote: prior_wrote,
             fixed: prior_fixed,
+            empty_maps,
         },
         notes,
     })
@@ -456,12 +480,60 @@ fn fixed_fields(spec: &EntrySpec) -> BTreeMap<String, Value> {
         .unwrap_or_default()
 }
 
+/// Notes the mapping an edit at `path` is about to write into when it is an empty
+/// flow mapping `{}` in a YAML file (the closest ancestor that exists; the edit opens
+/// it into a block mapping), so that the reverse can write it `{}` again.
+fn note_empty_map(
+    format: Format,
+    text: Option<&str>,
+    path: &[String],
+    maps: &mut Vec<Vec<String>>,
+) -> Result<(), EditError> {
+    let (Format::Yaml, Some(text)) = (format, text) else {
+        return Ok(());
+    };
+    for depth in (1..path.len()).rev() {
+        let parent = &path[..depth];
+        match get(format, text, parent)? {
+            None => continue,
+            Some(Value::Object(m)) if m.is_empty() && !maps.iter().any(|p| p == parent) => {
+                maps.push(parent.to_vec());
+            }
+            Some(_) => {}
+        }
+        break;
+    }
+    Ok(())
+}
+
+/// Writes back as `{}` the mappings that were `{}` before codeloop wrote into them
+/// and are empty again (deepest first).
+fn close_empty_maps(
+    format: Format,
+    text: String,
+    maps: &[Vec<String>],
+) -> Result<String, EditError> {
+    if format != Format::Yaml {
+        return Ok(text);
+    }
+    let mut maps: Vec<&Vec<String>> = maps.iter().collect();
+    maps.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    let mut out = text;
+    for p in maps {
+        if let Some(t) = yaml::close_empty(&out, &strs(p))? {
+            out = t;
+        }
+    }
+    Ok(out)
+}
+
 /// Puts one field back as it was before codeloop set it.
 fn undo_field(
     format: Format,
     text: &str,
     entry: &[String],
     field: &Field,
+    empty_maps: &[Vec<String>],
 ) -> Result<Option<String>, EditError> {
     let full = joined(entry, &field.path);
     match (&field.written, &field.before) {
@@ -476,8 +548,15 @@ fn undo_field(
             remove_item(format, text, &full, item, usize::from(before.is_none()))
         }
         // Absent before: remove it, and the tables on its path inside the entry (an
-        // `env` that only held it) once they are empty.
-        (_, None) => remove(format, text, &full, field.path.len() - 1),
+        // `env` that only held it) once they are empty — up to one that was there,
+        // empty, before codeloop wrote into it.
+        (_, None) => {
+            let kept = (entry.len()..full.len())
+                .rev()
+                .find(|&d| empty_maps.iter().any(|p| *p == full[..d]));
+            let prune = kept.map_or(field.path.len() - 1, |d| full.len() - 1 - d);
+            remove(format, text, &full, prune)
+        }
         (_, Some(before)) => Ok(set(format, text, &full, before)?.map(|(t, _)| t)),
     }
 }
@@ -563,6 +642,7 @@ pub fn unmerge(
         key,
         wrote,
         fixed,
+        empty_maps,
     } = change
     else {
         return Ok((None, Vec::new()));
@@ -583,10 +663,10 @@ pub fn unmerge(
                 theirs,
             }]
         };
-        return Ok((
-            remove_entry(*format, current, path, *created_containers)?,
-            kept,
-        ));
+        let out = remove_entry(*format, current, path, *created_containers)?
+            .map(|t| close_empty_maps(*format, t, empty_maps))
+            .transpose()?;
+        return Ok((out, kept));
     }
     let mut out = current.to_owned();
     let mut changed = false;
@@ -598,7 +678,7 @@ pub fn unmerge(
     };
     for field in fields {
         if still(field, &entry) {
-            if let Some(t) = undo_field(*format, &out, path, field)? {
+            if let Some(t) = undo_field(*format, &out, path, field, empty_maps)? {
                 out = t;
                 changed = true;
             }
@@ -608,6 +688,9 @@ pub fn unmerge(
     }
     if *added && !launch_ours {
         kept.push(Kept::Repointed(path.join(".")));
+    }
+    if changed {
+        out = close_empty_maps(*format, out, empty_maps)?;
     }
     Ok((changed.then_some(out), kept))
 }
@@ -867,5 +950,76 @@ mod tests {
             "{b}"
         );
         assert_eq!(unmerge(&b, &m2.change).unwrap().0.as_deref(), Some(""));
+    }
+
+    fn goose(key: &str) -> EntrySpec {
+        EntrySpec {
+            format: Format::Yaml,
+            path: vec!["extensions".into(), "codeloop".into()],
+            fresh: json!({"enabled": true, "type": "stdio", "name": "codeloop", "cmd": "npx", "args": ["-y", "codeloop-mcp-server"], "envs": {"CODELOOP_API_KEY": key}}),
+            launch: vec![
+                (vec!["cmd".into()], json!("npx")),
+                (vec!["args".into()], json!(["-y", "codeloop-mcp-server"])),
+            ],
+            key: KeyHolder::Value {
+                path: vec!["envs".into(), "CODELOOP_API_KEY".into()],
+                value: key.into(),
+                secret: true,
+            },
+            other: None,
+            reader: json::Reader::Jsonc,
+        }
+    }
+
+    #[test]
+    fn goose_empty_maps_are_written_into_and_given_back_as_they_were() {
+        // What Goose writes: `extensions: {}` once its last extension is removed, and
+        // `envs: {}` in an extension added through `goose configure`.
+        let emptied = "GOOSE_MODEL: gpt-4o\nextensions: {}\n";
+        let own = "extensions:\n  codeloop:\n    args:\n    - -y\n    - codeloop-mcp-server\n    cmd: npx\n    enabled: true\n    env_keys: []\n    envs: {}\n    name: codeloop\n    timeout: 300\n    type: stdio\n";
+        let bare = "extensions:\n  codeloop: {} # to fill in\n";
+        for original in [emptied, own, bare] {
+            let m = merge(Some(original), &goose(KEY), None).unwrap();
+            let out = m.text.unwrap();
+            assert_eq!(
+                yaml::get(&out, &["extensions", "codeloop", "envs"]).unwrap(),
+                Some(json!({"CODELOOP_API_KEY": KEY})),
+                "{out}"
+            );
+            let again = merge(Some(&out), &goose(KEY), Some(&m.change)).unwrap();
+            assert_eq!(again.text, None, "a second run changes nothing");
+            assert_eq!(again.change, m.change);
+            // A new key, then the reverse: the bytes come back.
+            let m2 = merge(Some(&out), &goose(KEY2), Some(&m.change)).unwrap();
+            let out2 = m2.text.unwrap();
+            assert_eq!(out2, out.replace(KEY, KEY2));
+            let (back, kept) = unmerge(&out2, &m2.change).unwrap();
+            assert_eq!(back.as_deref(), Some(original), "from {out2}");
+            assert!(kept.is_empty(), "{kept:?}");
+        }
+        // Another extension added since stays, and `extensions` is not `{}` then.
+        let m = merge(Some(emptied), &goose(KEY), None).unwrap();
+        let out = m.text.unwrap().replace(
+            "extensions:\n",
+            "extensions:\n  developer:\n    enabled: true\n",
+        );
+        let (back, _) = unmerge(&out, &m.change).unwrap();
+        assert_eq!(
+            back.as_deref(),
+            Some("GOOSE_MODEL: gpt-4o\nextensions:\n  developer:\n    enabled: true\n")
+        );
+        // An `envs:` codeloop made goes with the key; one the user had stays `{}`.
+        let m = merge(Some(own), &goose(KEY), None).unwrap();
+        let ChangeKind::Entry { empty_maps, .. } = &m.change else {
+            unreachable!()
+        };
+        assert_eq!(
+            empty_maps,
+            &vec![vec![
+                "extensions".to_owned(),
+                "codeloop".to_owned(),
+                "envs".to_owned()
+            ]]
+        );
     }
 }

@@ -12,7 +12,9 @@
 
 #![allow(dead_code)]
 
+use codeloop::edit::yaml;
 use codeloop::plan::block::{self, HASH};
+use codeloop::plan::entry::{self, EntrySpec, KeyHolder};
 use codeloop::plan::json;
 use codeloop::plan::jsonc;
 use serde_json::{Value, json};
@@ -202,6 +204,75 @@ pub fn check_json_all(input: &str) {
     check_json_set(input, PROJECT_PATH);
     check_json_array(input, ALLOW_PATH, ITEM);
     check_json_remove(input, SERVER_PATH);
+}
+
+/// The key the Goose checks write.
+pub const GOOSE_KEY: &str = "cl_live_PROPtest0001";
+
+/// Goose's entry as `init` plans it for `~/.config/goose/config.yaml`.
+pub fn goose_spec(key: &str) -> EntrySpec {
+    let goose = codeloop::clients::ALL
+        .iter()
+        .find(|c| c.id == "goose")
+        .expect("goose is a client");
+    let fresh = goose.entry(codeloop::plan::SERVER_PACKAGE, key, false);
+    EntrySpec {
+        format: goose.format(),
+        launch: goose.launch(&fresh),
+        path: vec!["extensions".into(), "codeloop".into()],
+        fresh,
+        key: KeyHolder::Value {
+            path: vec!["envs".into(), "CODELOOP_API_KEY".into()],
+            value: key.into(),
+            secret: true,
+        },
+        other: None,
+        reader: goose.syntax.reader(),
+    }
+}
+
+/// `init`'s edit of a Goose `config.yaml`, then its checks: the result reads back with
+/// the key in codeloop's extension, planning again changes nothing, a new key changes
+/// only the key, and the reverse gives back the input byte for byte. Returns the
+/// edited text; `None` when the input is refused (it is then left alone).
+pub fn check_goose(input: &str) -> Option<String> {
+    let spec = goose_spec(GOOSE_KEY);
+    let merged = entry::merge(Some(input), &spec, None).ok()?;
+    let out = merged.text.clone().unwrap_or_else(|| input.to_owned());
+    let got = yaml::get(&out, &["extensions", "codeloop"])
+        .expect("the result parses")
+        .expect("the extension is there");
+    assert_eq!(
+        got["envs"]["CODELOOP_API_KEY"], GOOSE_KEY,
+        "the key:\n{out}"
+    );
+    let again = entry::merge(Some(&out), &spec, Some(&merged.change)).unwrap();
+    assert_eq!(again.text, None, "planning again changes nothing:\n{out}");
+    let other = "cl_live_PROPtest0002";
+    let rotated = entry::merge(Some(&out), &goose_spec(other), Some(&merged.change)).unwrap();
+    let rotated_text = rotated.text.expect("a new key is written");
+    assert_eq!(
+        rotated_text,
+        out.replace(GOOSE_KEY, other),
+        "only the key changes"
+    );
+    let (back, _) = entry::unmerge(&rotated_text, &rotated.change).unwrap();
+    assert_eq!(
+        back.as_deref().unwrap_or(&rotated_text),
+        input,
+        "the reverse restores the input:\n{out:?}"
+    );
+    Some(out)
+}
+
+/// Every check on one input text (what the fuzz targets run).
+pub fn check_goose_all(input: &str) {
+    check_goose(input);
+    for prune in 0..2 {
+        if let Ok(Some(out)) = yaml::remove(input, &["extensions", "codeloop"], prune) {
+            assert_eq!(yaml::get(&out, &["extensions", "codeloop"]).unwrap(), None);
+        }
+    }
 }
 
 pub fn check_block_all(input: &str) {

@@ -302,6 +302,134 @@ fn goose_flow_style_extensions_are_refused_with_their_position() {
     write(&file, &original);
     let out = s.run(&["init", "--yes", "--only", "goose"]);
     out.assert_code(1);
-    out.stderr_has("config.yaml:2: `extensions` is written as a flow mapping `{…}`");
+    out.stderr_has("config.yaml:2:13: `extensions` is written as a flow mapping `{…}`, which codeloop does not rewrite; rewrite it as a block mapping (one key per line, nested keys indented under it) and run again");
     assert_eq!(read(&file), original);
+}
+
+/// codeloop's extension as Goose reads it.
+fn goose_extension(key: &str) -> serde_json::Value {
+    json!({
+        "enabled": true,
+        "type": "stdio",
+        "name": "codeloop",
+        "description": "CodeLoop",
+        "timeout": 300,
+        "cmd": "npx",
+        "args": ["-y", "codeloop-mcp-server"],
+        "envs": {"CODELOOP_API_KEY": key}
+    })
+}
+
+/// `init`, read back by Goose's own reader: the document is `original`'s with
+/// `extensions.codeloop` set to `entry`. A second run changes nothing. Then the user
+/// adds a setting at the end (so the reverse is structural, not the kept original),
+/// and `uninstall` gives back exactly the original plus that line.
+fn goose_round_trip(original: &str, entry: serde_json::Value) -> String {
+    let mut s = Sandbox::new();
+    let file = goose_config(&s);
+    write(&file, original);
+    s.init_ok("goose");
+    let after = read(&file);
+    let mut want = parse_goose_yaml(original);
+    want["extensions"]["codeloop"] = entry;
+    assert_eq!(parse_goose_yaml(&after), want, "{}", mask(&after));
+    let snap = s.snapshot();
+    s.init_ok("goose").stdout_has("already configured");
+    assert_unchanged(&snap, &s.snapshot());
+    s.key = Some(KEY2.to_owned());
+    s.init_ok("goose");
+    assert_eq!(
+        read(&file),
+        after.replace(KEY, KEY2),
+        "a new key changes only the key"
+    );
+    let edited = format!("{}GOOSE_TEMPERATURE: 0.5\n", read(&file));
+    write(&file, &edited);
+    s.run(&["uninstall", "--yes", "--only", "goose"])
+        .assert_code(0);
+    assert_eq!(
+        read(&file),
+        format!("{original}GOOSE_TEMPERATURE: 0.5\n"),
+        "uninstall takes out only what codeloop wrote"
+    );
+    after
+}
+
+#[test]
+fn goose_config_with_a_byte_order_mark_keeps_it_and_its_one_extensions_map() {
+    let original = fixture("goose/config-with-bom.yaml");
+    assert!(original.starts_with('\u{feff}'));
+    let after = goose_round_trip(&original, goose_extension(KEY));
+    assert!(
+        after.starts_with("\u{feff}# saved by"),
+        "the mark stays first"
+    );
+    assert_eq!(after.matches("extensions:").count(), 1, "{}", mask(&after));
+    assert_pure_insertion(&original, &after);
+    // Right before a key, the mark is a column of indentation to Goose's reader: a
+    // second top-level key would make the file one it cannot load (and replaces).
+    let s = Sandbox::new();
+    let file = goose_config(&s);
+    let marked = "\u{feff}GOOSE_PROVIDER: openai\n";
+    write(&file, marked);
+    let out = s.run(&["init", "--yes", "--only", "goose"]);
+    out.assert_code(1);
+    out.stderr_has("config.yaml:1:1: a byte order mark right before the first key, which Goose's YAML reader (serde_yaml) counts as one column of indentation");
+    assert_eq!(read(&file), marked, "left as it was");
+    assert!(try_parse_goose_yaml(&format!("{marked}extensions: {{}}\n")).is_err());
+}
+
+#[test]
+fn goose_empty_flow_maps_as_goose_writes_them_are_filled_and_given_back() {
+    // `extensions: {}`: what Goose leaves once its last extension is removed.
+    let original = fixture("goose/config-extensions-emptied-by-goose.yaml");
+    let after = goose_round_trip(&original, goose_extension(KEY));
+    assert!(
+        after.ends_with(&format!("GOOSE_PROVIDER: openai\nextensions:\n  codeloop:\n    enabled: true\n    type: stdio\n    name: codeloop\n    description: CodeLoop\n    timeout: 300\n    cmd: npx\n    args:\n    - -y\n    - codeloop-mcp-server\n    envs:\n      CODELOOP_API_KEY: {KEY}\n")),
+        "{}",
+        mask(&after)
+    );
+    // A codeloop extension added through Goose, with `envs: {}`: only the key goes in.
+    let original = fixture("goose/config-codeloop-added-by-goose-envs-empty.yaml");
+    let mut entry = parse_goose_yaml(&original)["extensions"]["codeloop"].clone();
+    entry["envs"] = json!({"CODELOOP_API_KEY": KEY});
+    let after = goose_round_trip(&original, entry);
+    assert_eq!(
+        after,
+        original.replace(
+            "    envs: {}\n",
+            &format!("    envs:\n      CODELOOP_API_KEY: {KEY}\n")
+        )
+    );
+}
+
+#[test]
+fn goose_block_scalars_in_other_extensions_stay_byte_for_byte() {
+    let original = fixture("goose/config-block-scalars-keep-strip-fold.yaml");
+    let after = goose_round_trip(&original, goose_extension(KEY));
+    // After the kept blank lines of the last scalar, before the next top-level key.
+    let inserted = assert_pure_insertion(&original, &after);
+    assert!(inserted.starts_with("  codeloop:\n"), "{}", mask(inserted));
+    assert!(
+        after.contains("blank lines kept\n\n\n  codeloop:\n"),
+        "{}",
+        mask(&after)
+    );
+}
+
+#[test]
+fn goose_tabs_are_refused_at_the_tab_or_read_as_goose_reads_them() {
+    let s = Sandbox::new();
+    let file = goose_config(&s);
+    let tabbed = "extensions:\n  developer:\n\tenabled: true\n";
+    write(&file, tabbed);
+    let out = s.run(&["init", "--yes", "--only", "goose"]);
+    out.assert_code(1);
+    out.stderr_has("config.yaml:3:1: a tab in the indentation, which YAML does not allow (it indents with spaces only); replace it with spaces");
+    assert_eq!(read(&file), tabbed, "left as it was");
+    // A tab after a colon separates, as in Goose's reader.
+    goose_round_trip(
+        "extensions:\t\n  developer:\n    enabled: true\n",
+        goose_extension(KEY),
+    );
 }

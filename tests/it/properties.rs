@@ -7,6 +7,7 @@
 //! shared with the fuzz targets in `fuzz/`; the fuzz corpus seeds run here too.
 
 use crate::checks;
+use crate::harness::try_parse_goose_yaml;
 
 use proptest::prelude::*;
 
@@ -248,10 +249,185 @@ proptest! {
         checks::check_block_all(&text);
     }
 
+    /// Goose reads the result (libyaml, duplicate keys refused) as the input with
+    /// codeloop's extension in it and nothing else changed; and `check_goose`. The one
+    /// refusal: a byte order mark right before the first key (Goose could not load the
+    /// result).
+    #[test]
+    fn goose_extension_is_read_by_goose_idempotent_and_reversible(doc in goose_yaml()) {
+        let input = try_parse_goose_yaml(&doc);
+        let Some(out) = checks::check_goose(&doc) else {
+            let first = doc.trim_start_matches('\u{feff}').lines().next().unwrap_or("");
+            prop_assert!(
+                doc.starts_with('\u{feff}') && !first.is_empty() && !first.starts_with('#'),
+                "refused:\n{doc}"
+            );
+            return Ok(());
+        };
+        let mut want = input.expect("Goose reads the input");
+        if want.is_null() {
+            want = serde_json::json!({});
+        }
+        let ext = &mut want["extensions"];
+        if ext.is_null() {
+            *ext = serde_json::json!({});
+        }
+        match ext.get_mut("codeloop") {
+            Some(own) => {
+                own["envs"] = serde_json::json!({"CODELOOP_API_KEY": checks::GOOSE_KEY});
+            }
+            None => ext["codeloop"] = checks::goose_spec(checks::GOOSE_KEY).fresh,
+        }
+        let got = try_parse_goose_yaml(&out);
+        prop_assert_eq!(got, Ok(want), "{}", out);
+    }
+
+    /// Any text: planning never panics, and what it writes reads back.
+    #[test]
+    fn goose_planning_never_panics_on_any_text(text in "\\PC{0,64}|[a-z{}\\[\\]|>+:#\\- \n\r\t\u{feff}]{0,64}") {
+        checks::check_goose_all(&text);
+    }
+
     #[test]
     fn rc_planning_never_panics_on_any_text(text in "\\PC{0,64}|[#<> codelop\n\r\t]{0,64}") {
         checks::check_block_all(&text);
     }
+}
+
+// ---------------------------------------------------------------------------------
+// Generated Goose config.yaml files
+
+/// A Goose `config.yaml` as `goose configure` writes it and people then edit it: settings
+/// and comments around `extensions` (absent, `extensions:` with nothing, `{}` with or
+/// without a comment, or a block mapping of extensions — Goose's own codeloop one among
+/// them, with `envs: {}` or a stale key), fields of every kind in the extensions
+/// (indented and indentless lists, `[]`, `{}`, block scalars with every header, their
+/// trailing blank lines, lines in them that look like comments), blank lines, comments
+/// at any indent, 2- or 4-space indent, CRLF, a BOM, a missing final newline.
+fn goose_yaml() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec(any::<u8>(), 96),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(bytes, bom, crlf, final_nl, wide)| {
+            let mut at = 0;
+            let mut pick = |n: usize| {
+                let b = bytes.get(at).copied().unwrap_or(0);
+                at += 1;
+                usize::from(b) % n
+            };
+            let u = if wide { 4 } else { 2 };
+            let (i1, i2, i3) = (" ".repeat(u), " ".repeat(2 * u), " ".repeat(3 * u));
+            let settings = [
+                "GOOSE_PROVIDER: openai",
+                "GOOSE_MODEL: gpt-4o",
+                "GOOSE_MODE: smart_approve # approve edits",
+                "# goose settings",
+                "",
+                "GOOSE_TEMPERATURE: 0.5",
+                "OPENAI_HOST: \"https://api.openai.com\"",
+            ];
+            let mut lines: Vec<String> = Vec::new();
+            for _ in 0..pick(4) {
+                lines.push(settings[pick(settings.len())].to_owned());
+            }
+            match pick(6) {
+                0 => {}
+                1 => lines.push("extensions:".to_owned()),
+                2 => lines.push("extensions: {}".to_owned()),
+                3 => lines.push("extensions: {} # none yet".to_owned()),
+                _ => {
+                    lines.push(
+                        if pick(3) == 0 {
+                            "extensions: # mine"
+                        } else {
+                            "extensions:"
+                        }
+                        .to_owned(),
+                    );
+                    let mut names = vec!["developer", "github", "notes", "codeloop"];
+                    for _ in 0..1 + pick(3) {
+                        let name = names.remove(pick(names.len()));
+                        lines.push(format!("{i1}{name}:"));
+                        if name == "codeloop" {
+                            // As Goose writes it when added through `goose configure`.
+                            for l in ["args:", "- -y", "- codeloop-mcp-server", "cmd: npx"] {
+                                lines.push(format!("{i2}{l}"));
+                            }
+                            lines.push(format!("{i2}enabled: true"));
+                            if pick(2) == 0 {
+                                lines.push(format!("{i2}envs: {{}}"));
+                            } else {
+                                lines.push(format!("{i2}envs:"));
+                                lines.push(format!("{i3}CODELOOP_API_KEY: cl_live_OLDkey00001"));
+                            }
+                            lines.push(format!("{i2}name: codeloop"));
+                            lines.push(format!("{i2}type: stdio"));
+                            continue;
+                        }
+                        // One of each field: Goose's reader refuses a duplicated key.
+                        let mut fields = std::collections::HashSet::new();
+                        for _ in 0..1 + pick(4) {
+                            let kind = pick(9);
+                            if kind < 7 && !fields.insert([0, 1, 1, 2, 2, 3, 3][kind]) {
+                                continue;
+                            }
+                            match kind {
+                                0 => lines.push(format!("{i2}enabled: true # on")),
+                                1 => {
+                                    lines.push(format!("{i2}args:"));
+                                    let pad = if pick(2) == 0 { &i2 } else { &i3 };
+                                    lines.push(format!("{pad}- -y"));
+                                    lines.push(format!("{pad}- \"@scope/server\""));
+                                }
+                                2 => lines.push(format!("{i2}args: []")),
+                                3 => lines.push(format!("{i2}envs: {{}}")),
+                                4 => {
+                                    lines.push(format!("{i2}envs:"));
+                                    lines.push(format!("{i3}TOKEN: t0k3n"));
+                                }
+                                5 | 6 => {
+                                    let header =
+                                        ["|", "|+", "|-", ">", ">-", "|2", "|+ # kept"][pick(7)];
+                                    lines.push(format!("{i2}description: {header}"));
+                                    lines.push(format!("{i3}first line"));
+                                    if pick(2) == 0 {
+                                        lines.push(format!("{i3}# not a comment"));
+                                    }
+                                    for _ in 0..pick(3) {
+                                        lines.push(String::new());
+                                    }
+                                }
+                                7 => lines.push(format!("{}# a comment", [&i2, &i1, ""][pick(3)])),
+                                _ => lines.push(String::new()),
+                            }
+                        }
+                        lines.push(format!("{i2}name: {name}"));
+                    }
+                }
+            }
+            for _ in 0..pick(4) {
+                lines.push(settings[pick(settings.len())].to_owned());
+            }
+            // One of each setting: Goose's reader refuses a duplicated key.
+            let mut seen = std::collections::HashSet::new();
+            lines.retain(|l| {
+                !l.starts_with("GOOSE_") && !l.starts_with("OPENAI_") || seen.insert(l.clone())
+            });
+            let nl = if crlf { "\r\n" } else { "\n" };
+            let mut out = String::new();
+            if bom {
+                out.push('\u{feff}');
+            }
+            out.push_str(&lines.join(nl));
+            if final_nl && !lines.is_empty() {
+                out.push_str(nl);
+            }
+            out
+        })
 }
 
 // ---------------------------------------------------------------------------------

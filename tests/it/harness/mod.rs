@@ -629,6 +629,20 @@ pub fn parse_jsonc(text: &str) -> serde_json::Value {
     try_parse_jsonc(text).unwrap_or_else(|e| panic!("not valid JSONC ({e}):\n{}", mask(text)))
 }
 
+/// YAML as Goose reads its `config.yaml`: serde_yaml 0.9, over libyaml (in Rust), the
+/// reader Goose itself uses — independent of codeloop's own (yaml-rust2 and a line
+/// editor). Read into serde_yaml's own value, so a duplicated key is refused.
+pub fn parse_goose_yaml(text: &str) -> serde_json::Value {
+    try_parse_goose_yaml(text)
+        .unwrap_or_else(|e| panic!("Goose's YAML reader refuses it ({e}):\n{}", mask(text)))
+}
+
+/// [`parse_goose_yaml`], as a `Result`.
+pub fn try_parse_goose_yaml(text: &str) -> Result<serde_json::Value, String> {
+    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
+    serde_json::to_value(value).map_err(|e| e.to_string())
+}
+
 /// [`parse_jsonc`], as a `Result`.
 pub fn try_parse_jsonc(text: &str) -> Result<serde_json::Value, String> {
     let options = jsonc_parser::ParseOptions {
