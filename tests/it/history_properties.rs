@@ -696,6 +696,36 @@ fn run_history(steps: &[Step]) -> Result<(), TestCaseError> {
                 }
                 let (code, out) = w.run(*project, KEY, &args);
                 prop_assert_eq!(code, 0, "{:?} failed:\n{}", step, out);
+                // A directory that stays and that codeloop no longer records anything
+                // in (no file of its record under it, not a leftover it will remove
+                // once empty) holds only the user's now: theirs to keep or delete.
+                let record: Value = std::fs::read_to_string(w.home.join(".codeloop/state.json"))
+                    .ok()
+                    .and_then(|t| serde_json::from_str(&t).ok())
+                    .unwrap_or(Value::Null);
+                let recorded: Vec<PathBuf> = record["files"]
+                    .as_object()
+                    .map(|m| m.keys().map(PathBuf::from).collect())
+                    .unwrap_or_default();
+                let leftover: Vec<PathBuf> = record["leftoverDirs"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(PathBuf::from)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                for (rel, entry) in &snapshot(&w.root) {
+                    let full = w.root.join(rel);
+                    if matches!(entry, crate::harness::Entry::Dir { .. })
+                        && !full.starts_with(w.home.join(".codeloop"))
+                        && !recorded.iter().any(|f| f.starts_with(&full))
+                        && !leftover.contains(&full)
+                    {
+                        w.model.dirs.insert(full);
+                    }
+                }
             }
         }
         check_user_content(&w)?;
@@ -765,6 +795,17 @@ fn histories_that_once_failed() {
             },
         ],
         vec![init(&["cursor"], true, 0), Step::Delete(0)],
+        // The user's server keeps the file through `uninstall --all`; the directory
+        // codeloop once made is theirs from then on, and stays when they delete it.
+        vec![
+            init(&["cursor"], false, 0),
+            Step::OwnServer(5),
+            Step::Uninstall {
+                reach: Reach::All,
+                project: 0,
+            },
+            Step::Delete(5),
+        ],
         // ~/.claude.json deleted, then made again for another project: the first
         // project's entry went with the old file, so the last uninstall deletes it
         // (it was left as an empty file).
