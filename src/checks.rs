@@ -556,7 +556,7 @@ pub fn startup_files(paths: &Paths) -> Vec<StartupFile> {
             .flatten()
             .map(|e| e.path())
             .filter(|p| {
-                *p != paths.fish_env && p.extension().is_some_and(|e| e == "fish") && p.is_file()
+                *p != paths.fish_conf && p.extension().is_some_and(|e| e == "fish") && p.is_file()
             })
             .collect();
         conf.sort();
@@ -618,7 +618,10 @@ pub fn hand_written_keys(text: &str, syntax: Syntax) -> Vec<(usize, ApiKey)> {
 fn instead(paths: &Paths, shell: &str) -> String {
     let var = crate::secret::ENV_VAR;
     let how = match shell {
-        "fish" => format!("in {} (0600)", paths.display(&paths.fish_env)),
+        "fish" => format!(
+            "with conf.d/codeloop.fish, which loads {} (0600)",
+            paths.display(&paths.fish_env)
+        ),
         "powershell" => format!(
             "with a #region codeloop block that loads {} (0600)",
             paths.display(&paths.env_ps1)

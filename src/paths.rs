@@ -26,12 +26,16 @@ pub struct Paths {
     pub bashrc: PathBuf,
     /// Login-shell files bash reads, in bash's order (it reads the first that exists).
     pub bash_login_files: Vec<PathBuf>,
-    /// What the shell rc blocks source: the key for POSIX shells and for PowerShell.
+    /// What the shells' startup code sources: the key for POSIX shells, PowerShell
+    /// and fish (all in `~/.codeloop`, which keeps itself out of git).
     pub env_sh: PathBuf,
     pub env_ps1: PathBuf,
-    /// `${XDG_CONFIG_HOME:-~/.config}/fish`, and our file in its `conf.d`.
-    pub fish_dir: PathBuf,
     pub fish_env: PathBuf,
+    /// `${XDG_CONFIG_HOME:-~/.config}/fish`, and our loader in its `conf.d`, which fish
+    /// sources by itself (it holds no key: a fish config kept in a dotfiles repo
+    /// never carries it).
+    pub fish_dir: PathBuf,
+    pub fish_conf: PathBuf,
     /// The current-user, all-hosts profile of each PowerShell edition on this OS.
     pub powershell_profiles: Vec<PowerShellProfile>,
 }
@@ -111,7 +115,8 @@ impl Paths {
             ],
             env_sh: codeloop_dir.join("env.sh"),
             env_ps1: codeloop_dir.join("env.ps1"),
-            fish_env: fish_dir.join("conf.d").join("codeloop.fish"),
+            fish_env: codeloop_dir.join("env.fish"),
+            fish_conf: fish_dir.join("conf.d").join("codeloop.fish"),
             fish_dir,
             powershell_profiles,
             os,
@@ -203,7 +208,7 @@ mod tests {
         let s = sys(Os::Linux, &[("ZDOTDIR", "/z"), ("XDG_CONFIG_HOME", "/x")]);
         let p = Paths::resolve(&s, Path::new("/h"), Path::new("/p"));
         assert_eq!(p.zshrc, PathBuf::from("/z/.zshrc"));
-        assert_eq!(p.fish_env, PathBuf::from("/x/fish/conf.d/codeloop.fish"));
+        assert_eq!(p.fish_conf, PathBuf::from("/x/fish/conf.d/codeloop.fish"));
         assert_eq!(
             p.powershell_profiles[0].path,
             PathBuf::from("/x/powershell/profile.ps1")
@@ -212,11 +217,12 @@ mod tests {
         let p = Paths::resolve(&s, Path::new("/h"), Path::new("/p"));
         assert_eq!(p.zshrc, PathBuf::from("/h/.zshrc"));
         assert_eq!(
-            p.fish_env,
+            p.fish_conf,
             PathBuf::from("/h/.config/fish/conf.d/codeloop.fish")
         );
         assert_eq!(p.powershell_profiles.len(), 1);
         assert_eq!(p.env_sh, PathBuf::from("/h/.codeloop/env.sh"));
+        assert_eq!(p.fish_env, PathBuf::from("/h/.codeloop/env.fish"));
     }
 
     #[test]

@@ -327,9 +327,15 @@ pub fn options(sys: &Sys, paths: &Paths, global: bool, all_profiles: bool) -> Op
 /// Whether an earlier run already gave shells (or the Windows user environment)
 /// `CODELOOP_API_KEY`, so project files can refer to the variable.
 pub fn shell_env_configured(sys: &Sys, paths: &Paths) -> bool {
-    [&paths.env_sh, &paths.env_ps1, &paths.fish_env]
-        .iter()
-        .any(|p| p.is_file())
+    // Earlier versions kept fish's key in conf.d/codeloop.fish itself.
+    [
+        &paths.env_sh,
+        &paths.env_ps1,
+        &paths.fish_env,
+        &paths.fish_conf,
+    ]
+    .iter()
+    .any(|p| p.is_file())
         || (sys.os == Os::Windows
             && sys
                 .user_env

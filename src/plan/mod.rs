@@ -924,10 +924,14 @@ pub fn target(
         Target::Shell(shell) => (shell.files)(paths, key, &opts.powershell_profiles)
             .into_iter()
             .map(|write| match write {
-                Write::Owned { path, contents } => FileSpec {
+                Write::Owned {
                     path,
-                    secret: true,
-                    private: true,
+                    contents,
+                    secret,
+                } => FileSpec {
+                    path,
+                    secret,
+                    private: secret,
                     in_project: false,
                     dir_lock: false,
                     op: Op::Owned { contents },

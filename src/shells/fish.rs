@@ -1,5 +1,7 @@
-//! fish: a file in `${XDG_CONFIG_HOME:-~/.config}/fish/conf.d/` is sourced by itself,
-//! so codeloop's own `codeloop.fish` (0600) sets the key.
+//! fish: a file in `${XDG_CONFIG_HOME:-~/.config}/fish/conf.d/` is sourced by itself
+//! (fish's docs, "Configuration files"), so codeloop's own `conf.d/codeloop.fish` loads
+//! `~/.codeloop/env.fish` (0600), which sets the key. The key stays out of the fish
+//! directory, which people keep in dotfiles repositories.
 
 use super::{Evidence, Shell, Write, always, text};
 
@@ -12,6 +14,11 @@ pub static SHELL: Shell = Shell {
         Evidence::Dir(|p| p.fish_dir.clone()),
     ],
     default_on: always,
-    files: |paths, key, _| vec![Write::owned(&paths.fish_env, text::env_fish(key))],
-    restart: "open a new fish shell to get CODELOOP_API_KEY (or run `source ~/.config/fish/conf.d/codeloop.fish`)",
+    files: |paths, key, _| {
+        vec![
+            Write::owned(&paths.fish_env, text::env_fish(key)),
+            Write::loader(&paths.fish_conf, text::fish_loader()),
+        ]
+    },
+    restart: "open a new fish shell to get CODELOOP_API_KEY (or run `source ~/.codeloop/env.fish`)",
 };

@@ -54,8 +54,13 @@ fn always(_: Os) -> bool {
 /// A file codeloop writes for a shell.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Write {
-    /// A file that is codeloop's own and holds the key (0600): exactly `contents`.
-    Owned { path: PathBuf, contents: String },
+    /// A file that is codeloop's own: exactly `contents`; `secret`: it holds the key
+    /// (0600, kept out of git).
+    Owned {
+        path: PathBuf,
+        contents: String,
+        secret: bool,
+    },
     /// A startup file that gets a marker block with `body`.
     Block {
         path: PathBuf,
@@ -65,10 +70,21 @@ pub enum Write {
 }
 
 impl Write {
+    /// codeloop's own file holding the key.
     fn owned(path: &Path, contents: String) -> Write {
         Write::Owned {
             path: path.to_path_buf(),
             contents,
+            secret: true,
+        }
+    }
+
+    /// codeloop's own file that only loads the one holding the key.
+    fn loader(path: &Path, contents: String) -> Write {
+        Write::Owned {
+            path: path.to_path_buf(),
+            contents,
+            secret: false,
         }
     }
 

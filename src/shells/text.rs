@@ -56,6 +56,13 @@ pub fn env_fish(key: &str) -> String {
     )
 }
 
+/// fish's `conf.d/codeloop.fish`: loads `~/.codeloop/env.fish` when it is there.
+pub fn fish_loader() -> String {
+    format!(
+        "{MANAGED}\nif test -f \"$HOME/.codeloop/env.fish\"; source \"$HOME/.codeloop/env.fish\"; end # sets CODELOOP_API_KEY\n"
+    )
+}
+
 /// `'value'` with each `'` written as `escaped`. Keys never contain quotes (the
 /// format check), but the placeholder and any future format must stay inert.
 fn single_quoted(value: &str, escaped: &str) -> String {

@@ -428,8 +428,8 @@ fn every_powershell_profile_is_read_and_its_comments_are_not() {
     );
 }
 
-/// codeloop's own files hold the key — `~/.codeloop/env.sh`, `env.ps1` and fish's
-/// `conf.d/codeloop.fish` — and so may a block an older codeloop wrote; none of them
+/// codeloop's own files hold the key — `~/.codeloop/env.sh`, `env.ps1` and `env.fish`
+/// — and so may a block an older codeloop wrote; none of them
 /// is the person's, so after `init` for every shell the check finds nothing.
 #[test]
 fn codeloops_own_files_and_blocks_are_not_named() {
@@ -442,7 +442,7 @@ fn codeloops_own_files_and_blocks_are_not_named() {
     for own in [
         ".codeloop/env.sh",
         ".codeloop/env.ps1",
-        ".config/fish/conf.d/codeloop.fish",
+        ".codeloop/env.fish",
     ] {
         assert!(read(&s.home_path(own)).contains(KEY), "{own} holds the key");
     }

@@ -53,11 +53,14 @@ fn bash_zsh_and_fish_see_the_key_and_lose_it_again_on_uninstall() {
     assert_eq!(s.key_in_shell("zsh", &["-i"]), KEY);
     assert_eq!(s.key_in_shell("fish", &[]), KEY);
 
-    // The key is in codeloop's own private files only.
-    for own in [".codeloop/env.sh", ".config/fish/conf.d/codeloop.fish"] {
+    // The key is in codeloop's own private files only, all in ~/.codeloop (which
+    // keeps itself out of git); fish's conf.d file only loads env.fish.
+    for own in [".codeloop/env.sh", ".codeloop/env.fish"] {
         assert_eq!(mode(&s.home_path(own)), 0o600, "{own}");
+        assert!(read(&s.home_path(own)).contains(KEY), "{own}");
     }
-    for rc in [&bashrc, &zshrc] {
+    let fish_conf = s.home_path(".config/fish/conf.d/codeloop.fish");
+    for rc in [&bashrc, &zshrc, &fish_conf] {
         assert!(!read(rc).contains("cl_live_"), "{}", rc.display());
     }
 
