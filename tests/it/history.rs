@@ -1040,6 +1040,28 @@ fn a_home_kept_in_git_never_picks_up_the_record_env_sh_or_kept_originals() {
     assert_eq!(read(&s.home_path(".bashrc")), "# mine\n");
 }
 
+/// fish's conf.d is often kept in a dotfiles repository: codeloop's file there only
+/// loads `~/.codeloop/env.fish`, so nothing git sees in the home holds the key.
+#[test]
+fn a_fish_config_kept_in_git_never_holds_the_key() {
+    if require("fish").is_none() {
+        return;
+    }
+    let s = Sandbox::new();
+    s.git_init(&s.home);
+    std::fs::create_dir_all(s.home_path(".config/fish")).unwrap();
+
+    s.init_ok("fish");
+
+    assert_eq!(s.key_in_shell("fish", &[]), KEY);
+    let out = s.git(&s.home, &["status", "--porcelain", "--untracked-files=all"]);
+    assert_eq!(out.stdout, "?? .config/fish/conf.d/codeloop.fish\n");
+    assert!(!read(&s.home_path(".config/fish/conf.d/codeloop.fish")).contains("cl_live_"));
+    assert_eq!(mode(&s.home_path(".codeloop/env.fish")), 0o600);
+    s.run(&["uninstall", "--yes"]).assert_code(0);
+    assert_eq!(s.key_in_shell("fish", &[]), "<unset>");
+}
+
 #[test]
 fn a_home_kept_in_git_never_picks_up_the_key_auth_saved() {
     let s = Sandbox::without_key();
