@@ -665,6 +665,7 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
         .filter(|c| !ignored.contains(*c) && !tracked.contains(*c))
         .map(|c| format!("/{c}"))
         .collect();
+    let shell = shell_in_use(sys);
     for rel in &tracked {
         let path = crate::dirs::join(&paths.project, rel);
         let mut refused = false;
@@ -678,7 +679,7 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
                 refused = true;
                 t.errors.push(PlanError {
                     display: rel.clone(),
-                    message: tracked_refusal(rel, t.target),
+                    message: tracked_refusal(rel, t.target, &shell),
                 });
             }
         }
@@ -727,17 +728,33 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
 /// Why codeloop will not put the key into `rel`, a file git tracks, and the way
 /// around it for `target`: a reference to `CODELOOP_API_KEY` where the client reads
 /// one, else the user-level config.
-fn tracked_refusal(rel: &str, target: Target) -> String {
+fn tracked_refusal(rel: &str, target: Target, shell: &str) -> String {
     let name = target.name();
     let way = match target.client() {
         Some(c) if c.env_reference.is_some() => format!(
-            "set up a shell in the same run so the file refers to CODELOOP_API_KEY instead (`codeloop init --only {name},bash`, or your shell)"
+            "set up your shell in the same run so the file refers to CODELOOP_API_KEY instead (`codeloop init --only {name},{shell}`)"
         ),
         _ => format!("set it up for your user instead (`codeloop init --global --only {name}`)"),
     };
     format!(
         "{rel} is tracked by git, so codeloop will not write your API key into it (a commit would publish it); {way}"
     )
+}
+
+/// The target that gives this person's shells `CODELOOP_API_KEY`: the Windows user
+/// environment on Windows, else the shell `$SHELL` names (bash when it names none
+/// codeloop sets up).
+fn shell_in_use(sys: &Sys) -> String {
+    if sys.os == Os::Windows {
+        return Target::WindowsEnv.name().to_owned();
+    }
+    let base = sys
+        .var("SHELL")
+        .and_then(|s| Path::new(s).file_stem()?.to_str().map(str::to_owned));
+    match base.as_deref() {
+        Some(name @ ("zsh" | "bash" | "fish")) => name.to_owned(),
+        _ => "bash".to_owned(),
+    }
 }
 
 /// Whether codeloop's block in the `.gitignore` at `path` lists `line`.

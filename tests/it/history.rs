@@ -299,7 +299,19 @@ fn a_team_file_git_tracks_gets_a_reference_or_nothing_never_the_key() {
 
     let out = s.run(&["init", "--yes", "--only", "copilot"]);
     out.assert_code(1);
-    out.stderr_has(".mcp.json is tracked by git, so codeloop will not write your API key into it (a commit would publish it); set up a shell in the same run so the file refers to CODELOOP_API_KEY instead (`codeloop init --only copilot,bash`, or your shell)");
+    out.stderr_has(".mcp.json is tracked by git, so codeloop will not write your API key into it (a commit would publish it); set up your shell in the same run so the file refers to CODELOOP_API_KEY instead (`codeloop init --only copilot,bash`)");
+    // The shell named is the one in use.
+    let mut zsh_user = Sandbox::new();
+    zsh_user.env.push(("SHELL".into(), "/usr/bin/zsh".into()));
+    zsh_user.git_init(&zsh_user.project);
+    write(
+        &zsh_user.project_path(".mcp.json"),
+        "{\"mcpServers\": {}}\n",
+    );
+    zsh_user.git(&zsh_user.project, &["add", "."]);
+    zsh_user
+        .run(&["init", "--yes", "--only", "copilot"])
+        .stderr_has("(`codeloop init --only copilot,zsh`)");
     let out = s.run(&["init", "--yes", "--only", "zed"]);
     out.assert_code(1);
     out.stderr_has(".zed/settings.json is tracked by git, so codeloop will not write your API key into it (a commit would publish it); set it up for your user instead (`codeloop init --global --only zed`)");
