@@ -281,6 +281,12 @@ pub fn choose(
         only.iter().copied().collect()
     };
     let targets: Vec<Target> = base.into_iter().filter(|t| !skip.contains(t)).collect();
+    if !only.is_empty() && targets.is_empty() {
+        return Err(UsageError(
+            "--skip takes out every target --only names, so there is nothing to do; drop the targets from one of the two".to_owned(),
+        )
+        .into());
+    }
     if only.contains(&Target::WindowsEnv) && sys.os != Os::Windows {
         return Err(UsageError(
             "the windows-env target exists only on Windows; on this system use the shell targets (zsh, bash, fish, powershell) to set CODELOOP_API_KEY".to_owned(),

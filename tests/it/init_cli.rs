@@ -876,3 +876,12 @@ fn a_key_file_tracked_by_git_is_refused_and_left_byte_for_byte() {
         "no .gitignore line for a tracked file"
     );
 }
+
+#[test]
+fn skip_taking_out_every_only_target_is_a_usage_error() {
+    let s = Sandbox::new();
+    let out = s.run(&["init", "--yes", "--only", "cursor", "--skip", "cursor"]);
+    out.assert_code(2);
+    out.stderr_has("--skip takes out every target --only names, so there is nothing to do");
+    assert!(!s.project_path(".cursor").exists());
+}
