@@ -48,8 +48,26 @@ impl Encoding {
 pub fn read_text(path: &Path) -> Result<Option<(String, Encoding)>, String> {
     match fs::symlink_metadata(path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
+            // A directory on the way is a file (`.cursor` made by something else).
+            let file = path
+                .ancestors()
+                .skip(1)
+                .find(|a| fs::metadata(a).is_ok_and(|m| !m.is_dir()))
+                .map(|a| a.display().to_string())
+                .unwrap_or_default();
+            return Err(format!(
+                "cannot be made: {file} is a file where a directory should be; move that file aside and run again"
+            ));
+        }
         Err(e) => return Err(format!("cannot read it: {e}")),
         Ok(meta) if meta.file_type().is_symlink() && fs::metadata(path).is_err() => {
+            if symlink_loops(path) {
+                return Err(
+                    "is a symlink that leads back to itself; remove the link (or point it at a real file) and run again"
+                        .to_owned(),
+                );
+            }
             let to = fs::read_link(path)
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
@@ -68,6 +86,28 @@ pub fn read_text(path: &Path) -> Result<Option<(String, Encoding)>, String> {
     }
     let bytes = fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
     decode(bytes).map(Some)
+}
+
+/// Whether following the symlink at `path` comes back to a link already seen (the
+/// kernel gives up with ELOOP after 40 hops; so does this).
+fn symlink_loops(path: &Path) -> bool {
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut at = path.to_path_buf();
+    for _ in 0..40 {
+        let Ok(to) = fs::read_link(&at) else {
+            return false;
+        };
+        let next = match at.parent() {
+            Some(dir) if to.is_relative() => dir.join(&to),
+            _ => to,
+        };
+        if seen.contains(&next) || next == path {
+            return true;
+        }
+        seen.push(at);
+        at = next;
+    }
+    true
 }
 
 fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), String> {

@@ -933,7 +933,8 @@ pub fn report_errors(
         )?,
         None => writeln!(err, "nothing was written")?,
     }
-    if !failing.is_empty() {
+    // Only when there is a rest to set up without them.
+    if !failing.is_empty() && plan.targets.iter().any(|t| t.errors.is_empty()) {
         writeln!(err, "{}", skip_line(&failing, removes))?;
     }
     Ok(())
@@ -963,7 +964,7 @@ pub fn json_error(plan: &Plan, removes: bool) -> String {
         .filter(|t| !t.errors.is_empty())
         .map(|t| t.target.name())
         .collect();
-    if !failing.is_empty() {
+    if !failing.is_empty() && plan.targets.iter().any(|t| t.errors.is_empty()) {
         lines.push(skip_line(&failing, removes));
     }
     lines.join("\n")
