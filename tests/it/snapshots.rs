@@ -477,6 +477,26 @@ fn error_files_that_cannot_be_written() {
         &["init", "--yes", "--only", "cursor"],
         1,
     );
+
+    let s = quiet();
+    std::fs::create_dir_all(s.project_path(".cursor")).unwrap();
+    symlink(Path::new("b.json"), &s.project_path(".cursor/mcp.json"));
+    symlink(Path::new("mcp.json"), &s.project_path(".cursor/b.json"));
+    snap_refusal(
+        &s,
+        "error@config-is-a-symlink-loop",
+        &["init", "--yes", "--only", "cursor"],
+        1,
+    );
+
+    let s = quiet();
+    write(&s.project_path(".cursor"), "not a directory\n");
+    snap_refusal(
+        &s,
+        "error@config-dir-is-a-file",
+        &["init", "--yes", "--only", "cursor"],
+        1,
+    );
 }
 
 #[test]
