@@ -19,7 +19,9 @@ use yaml_rust2::{Yaml, YamlLoader};
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum YamlError {
-    #[error("{line}:{column}: invalid YAML: {message}")]
+    #[error(
+        "{line}:{column}: invalid YAML: {message}; fix it (Goose cannot load it either) and run again"
+    )]
     Syntax {
         line: usize,
         column: usize,
@@ -87,6 +89,29 @@ fn bom_len(text: &str) -> usize {
     if text.starts_with('\u{feff}') { 3 } else { 0 }
 }
 
+/// For yaml-rust2's duplicated-key error (`String("k"): duplicated key in mapping`):
+/// the line and column of the last line that starts with `k:`, and `k`.
+fn duplicated_key(body: &str, info: &str) -> Option<(usize, usize, String)> {
+    let key = info
+        .strip_suffix(": duplicated key in mapping")?
+        .strip_prefix("String(\"")?
+        .strip_suffix("\")")?;
+    let (i, line) = body
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let t = l.trim_start();
+            t.strip_prefix(key)
+                .is_some_and(|rest| rest.starts_with(':'))
+        })
+        .last()?;
+    Some((
+        i + 1,
+        line.len() - line.trim_start().len() + 1,
+        key.to_owned(),
+    ))
+}
+
 /// The whole document as JSON (`null` for an empty one).
 fn load(text: &str) -> Result<Value, YamlError> {
     let body = &text[bom_len(text)..];
@@ -95,10 +120,19 @@ fn load(text: &str) -> Result<Value, YamlError> {
         let tab = tab_in_indent(body, line, e.info().contains("tab"));
         match tab {
             Some((line, column)) => YamlError::Tab { line, column },
-            None => YamlError::Syntax {
-                line,
-                column: e.marker().col() + 1,
-                message: e.info().to_owned(),
+            None => match duplicated_key(body, e.info()) {
+                // yaml-rust2 says `String("k"): duplicated key in mapping` at the end
+                // of the mapping: the second `k:` is the place to point at.
+                Some((line, column, key)) => YamlError::Syntax {
+                    line,
+                    column,
+                    message: format!("`{key}` is a key twice in the same mapping (merge the two)"),
+                },
+                None => YamlError::Syntax {
+                    line,
+                    column: e.marker().col() + 1,
+                    message: e.info().to_owned(),
+                },
             },
         }
     })?;
@@ -1044,6 +1078,12 @@ mod tests {
         );
         let err = set(Some("a: [\n"), PATH, &entry("k")).unwrap_err();
         assert!(matches!(err, YamlError::Syntax { .. }), "{err}");
+        let twice = "extensions:\n  a:\n    enabled: true\nextensions:\n  b: {}\n";
+        let err = set(Some(twice), PATH, &entry("k")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "4:1: invalid YAML: `extensions` is a key twice in the same mapping (merge the two); fix it (Goose cannot load it either) and run again"
+        );
         let err = set(Some("- 1\n- 2\n"), PATH, &entry("k")).unwrap_err();
         assert_eq!(
             err.to_string(),
