@@ -710,6 +710,13 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
     if lines.is_empty() && stale.is_empty() {
         return;
     }
+    // The key files git does not ignore now, which the guard's lines are for.
+    let mut exposed: Vec<String> = private_files
+        .iter()
+        .filter(|(rel, secret, ..)| *secret && !ignored.contains(rel) && !tracked.contains(rel))
+        .map(|f| f.0.clone())
+        .collect();
+    exposed.dedup();
     let owner = Owner {
         targets: private_files
             .iter()
@@ -727,24 +734,113 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
         &ctx.record,
     ) {
         Ok(edit) => plan.guard = Some(edit),
-        Err(e) => plan.guard_error = Some(e),
+        Err(e) => {
+            plan.guard_error = Some(e);
+            return;
+        }
+    }
+    if exposed.is_empty() {
+        return;
+    }
+    // A deeper `.gitignore` (or a `!` line after codeloop's block) can re-include a
+    // file whatever codeloop's line says: asked of the `.gitignore` as it will be.
+    let planned = plan.guard.as_ref().and_then(|g| g.after.clone());
+    for visible in git_visible(sys, ctx, &exposed, planned.as_deref()) {
+        let rel = &visible.path;
+        let path = crate::dirs::join(&paths.project, rel);
+        let cause = match &visible.negation {
+            Some(n) => {
+                let at = match n.line {
+                    Some(line) => format!("line {line} of {} (`{}`)", n.file, n.text),
+                    None => format!("the line `{}` of {}", n.text, n.file),
+                };
+                format!("{at} un-ignores it")
+            }
+            None => format!(
+                "a .gitignore deeper in the project un-ignores it (`git check-ignore -v {rel}` shows which line)"
+            ),
+        };
+        let mut refused = false;
+        for t in plan.targets.iter_mut() {
+            if t.edits
+                .iter()
+                .any(|e| e.path == path && e.secret && e.after.is_some())
+            {
+                refused = true;
+                t.errors.push(PlanError {
+                    display: rel.clone(),
+                    message: format!(
+                        "{rel} would stay visible to git even with codeloop's .gitignore line: {cause}; take that line out, or {}",
+                        way_around(t.target, &shell)
+                    ),
+                });
+            }
+        }
+        if !refused && path.exists() {
+            // It holds the key already, and this run does not change that.
+            plan.warnings.push(format!(
+                "{rel} holds your API key and stays visible to git even with codeloop's .gitignore line: {cause}; take that line out before a commit publishes the key, and rotate the key if it was ever pushed"
+            ));
+        }
     }
 }
 
+/// Which of the project files `rels`, which git does not ignore now, it would still
+/// not ignore once the project's `.gitignore` holds `planned` (`None`: as it is).
+fn git_visible(
+    sys: &Sys,
+    ctx: &Context,
+    rels: &[String],
+    planned: Option<&str>,
+) -> Vec<crate::git::Visible> {
+    let Some(top) = &ctx.project.git_top else {
+        return Vec::new();
+    };
+    let prefix = ctx
+        .paths
+        .project
+        .strip_prefix(top)
+        .map(slashes)
+        .unwrap_or_default();
+    let to_top = |rel: &String| {
+        if prefix.is_empty() {
+            rel.clone()
+        } else {
+            format!("{prefix}/{rel}")
+        }
+    };
+    let in_top: Vec<String> = rels.iter().map(to_top).collect();
+    let planned = planned.map(|text| crate::git::Planned { dir: &prefix, text });
+    crate::git::visible(sys, top, &in_top, planned)
+        .into_iter()
+        .filter_map(|mut v| {
+            let i = in_top.iter().position(|p| *p == v.path)?;
+            v.path = rels[i].clone();
+            Some(v)
+        })
+        .collect()
+}
+
 /// Why codeloop will not put the key into `rel`, a file git tracks, and the way
-/// around it for `target`: a reference to `CODELOOP_API_KEY` where the client reads
-/// one, else the user-level config.
+/// around it for `target` ([`way_around`]).
 fn tracked_refusal(rel: &str, target: Target, shell: &str) -> String {
+    format!(
+        "{rel} is tracked by git, so codeloop will not write your API key into it (a commit would publish it); {}",
+        way_around(target, shell)
+    )
+}
+
+/// How to set up `target` without its key in a project file git can pick up: a
+/// reference to `CODELOOP_API_KEY` where the client reads one, else the user-level
+/// config.
+fn way_around(target: Target, shell: &str) -> String {
     let name = target.name();
-    let way = match target.client() {
+    match target.client() {
         Some(c) if c.env_reference.is_some() => format!(
             "set up your shell in the same run so the file refers to CODELOOP_API_KEY instead (`codeloop init --only {name},{shell}`)"
         ),
         _ => format!("set it up for your user instead (`codeloop init --global --only {name}`)"),
-    };
-    format!(
-        "{rel} is tracked by git, so codeloop will not write your API key into it (a commit would publish it); {way}"
-    )
+    }
 }
 
 /// The target that gives this person's shells `CODELOOP_API_KEY`: the Windows user

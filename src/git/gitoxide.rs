@@ -65,8 +65,57 @@ pub fn answers(
     let repo = Repo::open(sys, top)?;
     let index = repo.index()?;
     let is_tracked = |path: &str| index.entry_index_by_path(path.as_bytes().into()).is_ok();
-    // git check-ignore refuses a path beyond a symlink or inside a submodule, and then
-    // answers for none of them: git is asked, so its refusal is the answer.
+    if beyond_git(&index, top, candidates) {
+        return None;
+    }
+    let tracked = files.iter().filter(|f| is_tracked(f)).cloned().collect();
+    let mut ignores = Ignores::new(&repo)?;
+    let mut ignored = Vec::new();
+    for candidate in candidates {
+        // git check-ignore never calls a tracked file ignored.
+        if !is_tracked(candidate) && ignores.is_ignored(candidate)? {
+            ignored.push(candidate.clone());
+        }
+    }
+    Some((ignored, tracked))
+}
+
+/// An ignore file and a line number in it.
+type Line = (PathBuf, usize);
+
+/// Which of the untracked `candidates` git would not ignore once the `.gitignore` in
+/// `planned.0` (a directory relative to the top, `""` for the top) holds the text
+/// `planned.1`; each with the ignore file and line number that un-ignores it, when a
+/// negation does.
+pub fn visible(
+    sys: &Sys,
+    top: &Path,
+    candidates: &[String],
+    planned: Option<(&str, &str)>,
+) -> Option<Vec<(String, Option<Line>)>> {
+    let repo = Repo::open(sys, top)?;
+    let index = repo.index()?;
+    if beyond_git(&index, top, candidates) {
+        return None;
+    }
+    let mut ignores = Ignores::new(&repo)?;
+    if let Some((dir, text)) = planned {
+        ignores.overlay(dir, text)?;
+    }
+    let mut visible = Vec::new();
+    for candidate in candidates {
+        let (ignored, negation) = ignores.decide(candidate)?;
+        if !ignored {
+            visible.push((candidate.clone(), negation));
+        }
+    }
+    Some(visible)
+}
+
+/// Whether one of `candidates` is beyond a symlink or inside a submodule: git
+/// check-ignore refuses such a path, and then answers for none of them; git is asked,
+/// so its refusal is the answer.
+fn beyond_git(index: &gix_index::File, top: &Path, candidates: &[String]) -> bool {
     for candidate in candidates {
         let mut parts = candidate.split('/');
         parts.next_back();
@@ -81,20 +130,11 @@ pub fn answers(
                 .is_some_and(|e| e.mode.is_submodule());
             let symlink = fs::symlink_metadata(top.join(&prefix)).is_ok_and(|m| m.is_symlink());
             if submodule || symlink {
-                return None;
+                return true;
             }
         }
     }
-    let tracked = files.iter().filter(|f| is_tracked(f)).cloned().collect();
-    let mut ignores = Ignores::new(&repo)?;
-    let mut ignored = Vec::new();
-    for candidate in candidates {
-        // git check-ignore never calls a tracked file ignored.
-        if !is_tracked(candidate) && ignores.is_ignored(candidate)? {
-            ignored.push(candidate.clone());
-        }
-    }
-    Some((ignored, tracked))
+    false
 }
 
 /// Every path in the index, each once (an unmerged path has an entry per stage).
@@ -306,8 +346,15 @@ impl<'r> Ignores<'r> {
     /// in it; otherwise the deepest `.gitignore` with a matching pattern decides (its
     /// last matching line), then `info/exclude`, then the global excludes file.
     fn is_ignored(&mut self, rel: &str) -> Option<bool> {
+        self.decide(rel).map(|(ignored, _)| ignored)
+    }
+
+    /// Whether `rel` is ignored, and when it is not, the file and line number of the
+    /// negation that re-included it (or the last directory on the way), if one did.
+    fn decide(&mut self, rel: &str) -> Option<(bool, Option<Line>)> {
         let parts: Vec<&str> = rel.split('/').collect();
         let case = self.repo.case;
+        let mut negation = None;
         for depth in 1..=parts.len() {
             let is_dir = depth < parts.len();
             let path = parts[..depth].join("/");
@@ -329,11 +376,26 @@ impl<'r> Ignores<'r> {
                         .and_then(|list| matched(list, &path, is_dir, case));
                 }
             }
-            if decided == Some(true) {
-                return Some(true);
+            match decided {
+                Some((true, _)) => return Some((true, None)),
+                Some((false, line)) => negation = line.or(negation),
+                None => {}
             }
         }
-        Some(false)
+        Some((false, negation))
+    }
+
+    /// Answers as if the `.gitignore` in `dir` held `text` (a planned edit of it). A
+    /// symlinked one stays unread, as git leaves it.
+    fn overlay(&mut self, dir: &str, text: &str) -> Option<()> {
+        let file = self.repo.top.join(dir).join(".gitignore");
+        if fs::symlink_metadata(&file).is_ok_and(|m| m.is_symlink()) {
+            return Some(());
+        }
+        let root = Some(self.repo.top.as_path());
+        let list = List::from_bytes(text.as_bytes(), file, root, Ignore::default()).ok()?;
+        self.per_dir.insert(dir.to_owned(), Some(list));
+        Some(())
     }
 
     /// The `.gitignore` in `dir`. git does not follow a symlinked one (2.32+).
@@ -348,9 +410,14 @@ impl<'r> Ignores<'r> {
     }
 }
 
-/// Whether the last pattern of `list` matching `path` ignores it (`Some(false)`: a
-/// negation re-includes it; `None`: no pattern matches).
-fn matched(list: &List<Ignore>, path: &str, is_dir: bool, case: Case) -> Option<bool> {
+/// Whether the last pattern of `list` matching `path` ignores it (`false`: a negation
+/// re-includes it), with its file and line number; `None`: no pattern matches.
+fn matched(
+    list: &List<Ignore>,
+    path: &str,
+    is_dir: bool,
+    case: Case,
+) -> Option<(bool, Option<Line>)> {
     let basename = path.rfind('/').map(|p| p + 1);
     gix_ignore::search::pattern_matching_relative_path(
         list,
@@ -359,5 +426,8 @@ fn matched(list: &List<Ignore>, path: &str, is_dir: bool, case: Case) -> Option<
         Some(is_dir),
         case,
     )
-    .map(|m| !m.pattern.is_negative())
+    .map(|m| {
+        let line = m.source.map(|s| (s.to_path_buf(), m.sequence_number));
+        (!m.pattern.is_negative(), line)
+    })
 }

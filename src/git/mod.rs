@@ -115,6 +115,126 @@ pub fn answers(sys: &Sys, top: &Path, candidates: &[String], files: &[String]) -
     }
 }
 
+/// A `.gitignore` as a planned edit leaves it: its directory (relative to the top, with
+/// `/`, `""` for the top) and its text.
+#[derive(Debug, Clone, Copy)]
+pub struct Planned<'a> {
+    pub dir: &'a str,
+    pub text: &'a str,
+}
+
+/// A path git would not ignore, and the line that re-includes it when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Visible {
+    pub path: String,
+    pub negation: Option<Negation>,
+}
+
+/// A `!` line of an ignore file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Negation {
+    /// The ignore file, relative to the top with `/` (absolute when outside it).
+    pub file: String,
+    /// Its line number; `None` in the planned `.gitignore`, not written yet (the
+    /// number would be wrong for the file as it is).
+    pub line: Option<usize>,
+    pub text: String,
+}
+
+/// Which of `candidates` — untracked paths git does not ignore now, relative to the
+/// top with `/` — it would still not ignore once `planned` is written (`None`: as the
+/// files are). In-process the answer is exact, with the negation responsible; from
+/// the git binary, which cannot be shown a file not written yet, it is conservative: a
+/// path stays visible whenever a `.gitignore` between the planned one and it, or the
+/// planned one after codeloop's block, holds a `!` line.
+pub fn visible(
+    sys: &Sys,
+    top: &Path,
+    candidates: &[String],
+    planned: Option<Planned<'_>>,
+) -> Vec<Visible> {
+    #[cfg(feature = "in-process-git")]
+    if let Some(list) = gitoxide::visible(sys, top, candidates, planned.map(|p| (p.dir, p.text))) {
+        return list
+            .into_iter()
+            .map(|(path, line)| Visible {
+                path,
+                negation: line.and_then(|(file, n)| negation(top, planned, &file, n)),
+            })
+            .collect();
+    }
+    let _ = sys;
+    candidates
+        .iter()
+        .filter(|c| planned.is_none_or(|p| may_negate(top, p, c)))
+        .map(|c| Visible {
+            path: c.clone(),
+            negation: None,
+        })
+        .collect()
+}
+
+/// Line `n` of the ignore file `file`, the planned text for the planned one.
+#[cfg(feature = "in-process-git")]
+fn negation(top: &Path, planned: Option<Planned<'_>>, file: &Path, n: usize) -> Option<Negation> {
+    let rel = file
+        .strip_prefix(top)
+        .map(|r| r.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_else(|_| file.to_string_lossy().into_owned());
+    let planned = planned.filter(|p| {
+        let own = if p.dir.is_empty() {
+            ".gitignore".to_owned()
+        } else {
+            format!("{}/.gitignore", p.dir)
+        };
+        own == rel
+    });
+    let read;
+    let text = match planned {
+        Some(p) => p.text,
+        None => {
+            read = std::fs::read_to_string(file).ok()?;
+            &read
+        }
+    };
+    let line = text.lines().nth(n.checked_sub(1)?)?;
+    Some(Negation {
+        file: rel,
+        line: planned.is_none().then_some(n),
+        text: line.trim_start_matches('\u{feff}').trim_end().to_owned(),
+    })
+}
+
+/// Whether something might re-include `rel` once `planned` is written: a `!` line in
+/// a `.gitignore` below the planned one on the way to `rel`, or in the planned one
+/// after codeloop's block.
+fn may_negate(top: &Path, planned: Planned<'_>, rel: &str) -> bool {
+    let negates = |text: &str| text.lines().any(|l| l.starts_with('!'));
+    let after_block = crate::edit::block::find(planned.text, crate::edit::block::HASH)
+        .ok()
+        .flatten()
+        .map_or(planned.text, |found| &planned.text[found.end..]);
+    if negates(after_block) {
+        return true;
+    }
+    let below = if planned.dir.is_empty() {
+        Some(rel)
+    } else {
+        rel.strip_prefix(planned.dir)
+            .and_then(|r| r.strip_prefix('/'))
+    };
+    let Some(below) = below else {
+        return true;
+    };
+    let mut dir = top.join(planned.dir);
+    let mut parts: Vec<&str> = below.split('/').collect();
+    parts.pop();
+    parts.into_iter().any(|part| {
+        dir.push(part);
+        std::fs::read_to_string(dir.join(".gitignore")).is_ok_and(|t| negates(&t))
+    })
+}
+
 /// Every path git tracks in the work tree at `top` — what `git ls-files` lists,
 /// relative to `top`, with `/`, in git's order, each once — and who listed them.
 pub fn tracked(sys: &Sys, top: &Path) -> Result<(Vec<String>, Via), String> {

@@ -233,6 +233,92 @@ fn agrees_with_git_on_ignore_patterns() {
     }
 }
 
+/// `visible` with a planned `.gitignore` answers, before it is written, what git says
+/// once it is: the candidates it still does not ignore, and (in-process) the line that
+/// re-includes each.
+#[test]
+fn a_planned_gitignore_is_answered_for_as_git_will_once_written() {
+    let planned = "# >>> codeloop >>>\n/.cursor/mcp.json\n/.vscode/mcp.json\n/sub/dir/.cursor/mcp.json\n# <<< codeloop <<<\n";
+    // What, the planned text, the files as they are.
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+    let cases: &[Case] = &[
+        ("nothing re-includes", planned, &[]),
+        (
+            "a nested file re-includes",
+            planned,
+            &[(".cursor/.gitignore", "*\n!.gitignore\n!mcp.json\n")],
+        ),
+        (
+            "a deeper nested file re-includes",
+            planned,
+            &[("sub/.gitignore", "!dir/.cursor/mcp.json\n")],
+        ),
+        (
+            "a nested negation of something else",
+            planned,
+            &[(".vscode/.gitignore", "*.log\n!keep.log\n")],
+        ),
+        (
+            "a negation after the block",
+            &format!("{planned}!/.vscode/mcp.json\n"),
+            &[],
+        ),
+        (
+            "a negation before the block",
+            &format!("!/.vscode/mcp.json\n{planned}"),
+            &[(".gitignore", "!/.vscode/mcp.json\n")],
+        ),
+    ];
+    let candidates: Vec<String> = [
+        ".cursor/mcp.json",
+        ".vscode/mcp.json",
+        "sub/dir/.cursor/mcp.json",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    for (what, text, files) in cases {
+        let s = repo();
+        for (path, content) in *files {
+            write(&s.project.join(path), content);
+        }
+        let env = env(&s, &[]);
+        let sys = sys(&s.project, &env);
+        let planned = codeloop::git::Planned { dir: "", text };
+        let ours = codeloop::git::visible(&sys, &s.project, &candidates, Some(planned));
+        write(&s.project.join(".gitignore"), text);
+        let mut args = vec!["check-ignore", "--"];
+        args.extend(candidates.iter().map(String::as_str));
+        let ignored = paths(&git(&s.project, &env, &args).stdout);
+        let theirs: Vec<String> = candidates
+            .iter()
+            .filter(|c| !ignored.contains(c))
+            .cloned()
+            .collect();
+        let visible: Vec<String> = ours.iter().map(|v| v.path.clone()).collect();
+        assert_eq!(visible, theirs, "{what}");
+        if !cfg!(feature = "in-process-git") {
+            continue;
+        }
+        for v in &ours {
+            // `git check-ignore -v` names the same file and pattern.
+            let out = git(
+                &s.project,
+                &env,
+                &["check-ignore", "-v", "--no-index", &v.path],
+            );
+            let n = v.negation.as_ref().expect("a negation");
+            let (source, _) = out.stdout.split_once('\t').unwrap();
+            let mut parts = source.splitn(3, ':');
+            let (file, line, pattern) = (parts.next(), parts.next(), parts.next());
+            assert_eq!(Some(n.file.as_str()), file, "{what}");
+            assert_eq!(Some(n.text.as_str()), pattern, "{what}");
+            if n.file != ".gitignore" {
+                assert_eq!(n.line.map(|l| l.to_string()).as_deref(), line, "{what}");
+            }
+        }
+    }
+}
+
 #[test]
 fn agrees_with_git_on_tracked_files_for_every_index_version() {
     for version in ["2", "3", "4"] {

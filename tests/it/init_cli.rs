@@ -886,3 +886,145 @@ fn skip_taking_out_every_only_target_is_a_usage_error() {
     out.stderr_has("--skip takes out every target --only names, so there is nothing to do");
     assert!(!s.project_path(".cursor").exists());
 }
+
+/// A team that commits only `mcp.json` of `.cursor/` keeps a `.cursor/.gitignore` of
+/// `*`, `!.gitignore`, `!mcp.json`: deeper than codeloop's line, it wins, so the key
+/// would sit in a file `git add -A` commits. Refused before anything is written; the
+/// user-level config is the way around.
+#[test]
+fn a_nested_gitignore_that_un_ignores_the_key_file_refuses_its_target() {
+    let s = Sandbox::new();
+    s.git_init(&s.project);
+    write(
+        &s.project_path(".cursor/.gitignore"),
+        "*\n!.gitignore\n!mcp.json\n",
+    );
+    let before = s.snapshot();
+
+    let out = s.run(&["init", "--yes", "--only", "cursor"]);
+    out.assert_code(1);
+    out.stderr_has(".cursor/mcp.json would stay visible to git even with codeloop's .gitignore line: line 3 of .cursor/.gitignore (`!mcp.json`) un-ignores it; take that line out, or set it up for your user instead (`codeloop init --global --only cursor`)");
+    out.stderr_has("nothing was written");
+    assert_unchanged(&before, &s.snapshot());
+    assert!(!cursor_mcp(&s).exists());
+    // Planning finds it: a check fails too, and a second run refuses again.
+    s.run(&["init", "--check", "--only", "cursor"])
+        .assert_code(1);
+    s.run(&["init", "--yes", "--only", "cursor"]).assert_code(1);
+    assert_unchanged(&before, &s.snapshot());
+
+    let out = s.run(&["init", "--yes", "--global", "--only", "cursor"]);
+    out.assert_code(0);
+    assert!(read(&s.home_path(".cursor/mcp.json")).contains(KEY));
+    assert!(!cursor_mcp(&s).exists());
+}
+
+/// A `!` line of the user's after codeloop's block in the root `.gitignore` re-includes
+/// the file codeloop's line would ignore: refused the same way.
+#[test]
+fn a_negation_after_codeloops_block_refuses_the_file_it_un_ignores() {
+    let s = Sandbox::new();
+    s.git_init(&s.project);
+    s.init_ok("gemini");
+    let gitignore = s.project_path(".gitignore");
+    let text = read(&gitignore) + "!/.cursor/mcp.json\n";
+    write(&gitignore, &text);
+    let before = s.snapshot();
+
+    let out = s.run(&["init", "--yes", "--only", "cursor"]);
+    out.assert_code(1);
+    // The number would be that of the .gitignore as planned, not as it is.
+    out.stderr_has(".cursor/mcp.json would stay visible to git even with codeloop's .gitignore line: the line `!/.cursor/mcp.json` of .gitignore un-ignores it");
+    assert_unchanged(&before, &s.snapshot());
+}
+
+/// The file was ignored thanks to codeloop's line when the key went in; a negation
+/// added since re-includes it. The check is of the `.gitignore` as it ends up, here as
+/// it is: a run that would write the key refuses, one that leaves it warns, and doctor
+/// keeps saying so.
+#[test]
+fn a_negation_added_after_the_key_went_in_refuses_a_new_key_and_warns() {
+    let mut s = Sandbox::new();
+    s.git_init(&s.project);
+    s.init_ok("cursor");
+    let gitignore = s.project_path(".gitignore");
+    let text = read(&gitignore) + "!/.cursor/mcp.json\n";
+    write(&gitignore, &text);
+    let lines = text.lines().count();
+
+    let out = s.init_ok("cursor");
+    out.stderr_has(&format!(".cursor/mcp.json holds your API key and stays visible to git even with codeloop's .gitignore line: line {lines} of .gitignore (`!/.cursor/mcp.json`) un-ignores it"));
+    let out = s.run(&["doctor", "--offline"]);
+    out.assert_code(1);
+    out.stdout_has(".cursor/mcp.json holds your key and is not git-ignored");
+
+    s.key = Some(KEY2.to_owned());
+    let before = s.snapshot();
+    let out = s.run(&["init", "--yes", "--only", "cursor"]);
+    out.assert_code(1);
+    out.stderr_has(&format!(".cursor/mcp.json would stay visible to git even with codeloop's .gitignore line: line {lines} of .gitignore (`!/.cursor/mcp.json`) un-ignores it"));
+    assert_unchanged(&before, &s.snapshot());
+}
+
+/// A `.gitignore` deeper in the project that does not re-include the key file changes
+/// nothing: written, and git ignores it.
+#[test]
+fn a_nested_gitignore_without_a_negation_for_the_key_file_is_fine() {
+    let s = Sandbox::new();
+    s.git_init(&s.project);
+    // A negation that re-includes something else is no reason to refuse.
+    write(&s.project_path(".cursor/.gitignore"), "*.log\n!keep.log\n");
+
+    s.init_ok("cursor");
+
+    assert!(read(&cursor_mcp(&s)).contains(KEY));
+    s.git(&s.project, &["check-ignore", "-q", ".cursor/mcp.json"]);
+}
+
+/// Where codeloop asks the git binary (here: a `GIT_*` variable it does not answer
+/// for in-process), a `.gitignore` cannot be shown to git before it is written: any `!`
+/// line between the project's `.gitignore` and the key file, or after codeloop's
+/// block, refuses it (conservative), naming `git check-ignore -v` to find the line.
+#[test]
+fn asking_the_git_binary_a_negation_on_the_way_refuses_the_key_file() {
+    let mut s = Sandbox::new();
+    s.env.push(("GIT_CONFIG_COUNT".to_owned(), "0".to_owned()));
+    s.git_init(&s.project);
+    write(
+        &s.project_path(".cursor/.gitignore"),
+        "*\n!.gitignore\n!mcp.json\n",
+    );
+    let before = s.snapshot();
+    let out = s.run(&["init", "--yes", "--only", "cursor"]);
+    out.assert_code(1);
+    out.stderr_has(".cursor/mcp.json would stay visible to git even with codeloop's .gitignore line: a .gitignore deeper in the project un-ignores it (`git check-ignore -v .cursor/mcp.json` shows which line); take that line out, or set it up for your user instead (`codeloop init --global --only cursor`)");
+    assert_unchanged(&before, &s.snapshot());
+
+    // Conservative: a negation of something else on the way refuses too.
+    write(&s.project_path(".cursor/.gitignore"), "*.log\n!keep.log\n");
+    s.run(&["init", "--yes", "--only", "cursor"]).assert_code(1);
+
+    // None on the way: written, and ignored.
+    write(&s.project_path(".cursor/.gitignore"), "*.log\n");
+    s.init_ok("cursor");
+    s.git(&s.project, &["check-ignore", "-q", ".cursor/mcp.json"]);
+
+    // After codeloop's block, and now as the .gitignore is: git's own answer.
+    let gitignore = s.project_path(".gitignore");
+    write(&gitignore, &(read(&gitignore) + "!/.cursor/mcp.json\n"));
+    s.key = Some(KEY2.to_owned());
+    s.run(&["init", "--yes", "--only", "cursor"]).assert_code(1);
+
+    // And before it is written: codeloop's block for another file, then the `!` line.
+    let s2 = {
+        let mut s2 = Sandbox::new();
+        s2.env.push(("GIT_CONFIG_COUNT".to_owned(), "0".to_owned()));
+        s2
+    };
+    s2.git_init(&s2.project);
+    s2.init_ok("gemini");
+    let gitignore = s2.project_path(".gitignore");
+    write(&gitignore, &(read(&gitignore) + "!/.cursor/mcp.json\n"));
+    s2.run(&["init", "--yes", "--only", "cursor"])
+        .assert_code(1);
+}

@@ -705,6 +705,24 @@ fn error_home() {
 }
 
 #[test]
+fn error_a_key_file_a_nested_gitignore_un_ignores() {
+    let mut s = quiet();
+    s.system_path = SYSTEM_PATH.to_owned();
+    s.git_init(&s.project);
+    s.system_path = String::new();
+    write(
+        &s.project_path(".cursor/.gitignore"),
+        "*\n!.gitignore\n!mcp.json\n",
+    );
+    snap_refusal(
+        &s,
+        "error@key-file-a-nested-gitignore-un-ignores",
+        &["init", "--yes", "--only", "cursor"],
+        1,
+    );
+}
+
+#[test]
 fn error_a_tracked_file_never_gets_the_key() {
     let mut s = quiet();
     s.system_path = SYSTEM_PATH.to_owned();
