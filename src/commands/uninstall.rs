@@ -243,6 +243,11 @@ fn run_inner(
         } else {
             writeln!(out, "nothing to remove {what}{}", remains.tail_kept())?;
         }
+        // What an earlier run left once the person deleted the saved key (the lock,
+        // an empty record, codeloop's .gitignore) goes with nothing else in it.
+        if !args.writing.dry_run {
+            apply::remove_codeloop_dir_if_unused(&ctx.paths);
+        }
         return Ok(Exit::Ok);
     }
     if args.writing.dry_run {

@@ -1094,3 +1094,28 @@ fn the_users_own_gitignore_in_dot_codeloop_is_kept_and_keeps_the_directory() {
     s.run(&["uninstall", "--yes", "--all"]).assert_code(0);
     assert_eq!(read(&s.home_path(".codeloop/.gitignore")), mine);
 }
+
+/// After `uninstall --all` keeps the key `auth` saved, and the person deletes it, the
+/// next `uninstall --all` takes what is left of `~/.codeloop` (the lock, an empty
+/// record, codeloop's .gitignore) with it.
+#[test]
+fn uninstall_all_after_the_saved_key_is_deleted_leaves_no_codeloop_dir() {
+    let s = Sandbox::without_key();
+    s.run_with_stdin(&["auth", "--key-stdin"], &format!("{KEY}\n"))
+        .assert_code(0);
+    s.init_ok("cursor");
+    s.run(&["uninstall", "--yes", "--all"]).assert_code(0);
+    assert!(
+        s.home_path(".codeloop/config.json").is_file(),
+        "the saved key stays"
+    );
+    std::fs::remove_file(s.home_path(".codeloop/config.json")).unwrap();
+
+    s.run(&["uninstall", "--dry-run", "--all"]).assert_code(0);
+    assert!(
+        s.home_path(".codeloop").exists(),
+        "a dry run removes nothing"
+    );
+    s.run(&["uninstall", "--yes", "--all"]).assert_code(0);
+    assert!(!s.home_path(".codeloop").exists());
+}
