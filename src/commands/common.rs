@@ -683,6 +683,21 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
                 .any(|e| e.path == path && e.secret && e.after.is_some())
             {
                 refused = true;
+                let name = t.target.name();
+                let user_level = ctx
+                    .record
+                    .changes()
+                    .any(|(_, c)| c.project.is_none() && c.targets.contains(name));
+                if user_level {
+                    // The way around was taken already (`--global`): the user-level
+                    // setup serves this project too, and the team's file stays as it is.
+                    t.edits.retain(|e| e.path != path);
+                    plan.warnings.push(format!(
+                        "{rel} is tracked by git, so it does not get your key; {} set up for your user serves this project (left as it is)",
+                        t.target.label()
+                    ));
+                    continue;
+                }
                 t.errors.push(PlanError {
                     display: rel.clone(),
                     message: tracked_refusal(rel, t.target, &shell),

@@ -316,6 +316,18 @@ fn a_team_file_git_tracks_gets_a_reference_or_nothing_never_the_key() {
     out.assert_code(1);
     out.stderr_has(".zed/settings.json is tracked by git, so codeloop will not write your API key into it (a commit would publish it); set it up for your user instead (`codeloop init --global --only zed`)");
     assert_unchanged(&before, &s.snapshot());
+    // The way around, taken: the user-level setup serves the project from then on,
+    // and a later run in the project leaves the team's file alone and says why.
+    let team_zed = read(&s.project_path(".zed/settings.json"));
+    s.run(&["init", "--yes", "--global", "--only", "zed"])
+        .assert_code(0);
+    let out = s.run(&["init", "--yes", "--only", "zed"]);
+    out.assert_code(0);
+    out.stderr_has(".zed/settings.json is tracked by git, so it does not get your key; Zed set up for your user serves this project (left as it is)");
+    assert_eq!(read(&s.project_path(".zed/settings.json")), team_zed);
+    let out = s.run(&["init", "--yes", "--only", "zed"]);
+    out.assert_code(0);
+    out.stdout_has("nothing to change");
 
     s.init_ok("copilot,bash");
     let team = read(&s.project_path(".mcp.json"));
@@ -327,7 +339,8 @@ fn a_team_file_git_tracks_gets_a_reference_or_nothing_never_the_key() {
         !s.project_path(".gitignore").exists(),
         "a file holding a reference needs no .gitignore line"
     );
-    assert_eq!(files_with_a_key(&s), Vec::<String>::new());
+    // The key is only in the user-level file `--global` wrote, never in the project.
+    assert_eq!(files_with_a_key(&s), ["home/.config/zed/settings.json"]);
 }
 
 #[test]
