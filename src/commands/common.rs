@@ -2,7 +2,7 @@
 //! choosing targets, building the forward or reverse plan, asking once, and the
 //! human report lines.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -377,7 +377,85 @@ pub fn forward_plan(
     plan.dedupe();
     refuse_unwritable(&mut plan);
     guard_leaks(sys, ctx, &mut plan);
+    warn_user_files_in_git(sys, ctx, &mut plan);
     plan
+}
+
+/// Warns about user-level files that hold (or are to hold) the key and sit in a git
+/// work tree that would pick them up: a home kept in git (`git init ~`), a config
+/// directory symlinked into a dotfiles repository. codeloop does not write into that
+/// repository's `.gitignore` (it is not the project's); the warning names the line to
+/// add. `~/.codeloop` keeps itself out of git, and project files have the guard.
+fn warn_user_files_in_git(sys: &Sys, ctx: &Context, plan: &mut Plan) {
+    let paths = &ctx.paths;
+    let mut tops: BTreeMap<PathBuf, Option<PathBuf>> = BTreeMap::new();
+    let mut warnings = Vec::new();
+    for e in plan.targets.iter().flat_map(|t| t.edits.iter()) {
+        let holds_key = e.secret && !e.remove_file && (e.after.is_some() || e.before.is_some());
+        if !holds_key
+            || e.path.starts_with(&paths.project)
+            || e.path.starts_with(&paths.codeloop_dir)
+        {
+            continue;
+        }
+        // Where the file really is (through a symlinked directory), from its nearest
+        // existing ancestor.
+        let Some(name) = e.path.file_name() else {
+            continue;
+        };
+        let real = match dunce::canonicalize(&e.path) {
+            Ok(real) => real,
+            Err(_) => {
+                let Some(dir) = e.path.ancestors().skip(1).find(|a| a.is_dir()) else {
+                    continue;
+                };
+                let Ok(real_dir) = dunce::canonicalize(dir) else {
+                    continue;
+                };
+                let rest = e.path.parent().and_then(|p| p.strip_prefix(dir).ok());
+                real_dir.join(rest.unwrap_or(Path::new(""))).join(name)
+            }
+        };
+        let Some(dir) = real.ancestors().skip(1).find(|a| a.is_dir()) else {
+            continue;
+        };
+        let top = tops
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| crate::git::top(sys, dir))
+            .clone();
+        let Some(top) = top else {
+            continue;
+        };
+        if ctx.project.git_top.as_deref() == Some(top.as_path()) && real.starts_with(&paths.project)
+        {
+            continue;
+        }
+        let Ok(rel) = real.strip_prefix(&top) else {
+            continue;
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        let answers = crate::git::answers(
+            sys,
+            &top,
+            std::slice::from_ref(&rel),
+            std::slice::from_ref(&rel),
+        );
+        let shown = paths.display(&top);
+        let repo = shown.trim_end_matches(['/', '\\']);
+        let ignore_file = paths.display(&top.join(".gitignore"));
+        if answers.tracked.contains(&rel) {
+            warnings.push(format!(
+                "{} holds your API key and the git repository at {repo} tracks it, so a commit there would publish the key; untrack it (`git -C {repo} rm --cached {rel}`) and add `/{rel}` to {ignore_file}",
+                e.display
+            ));
+        } else if !answers.ignored.contains(&rel) {
+            warnings.push(format!(
+                "{} holds your API key and is in the git work tree at {repo} without being ignored, so `git add -A` there would commit it; add `/{rel}` to {ignore_file}",
+                e.display
+            ));
+        }
+    }
+    plan.warnings.extend(warnings);
 }
 
 /// Moves edits of files that cannot be written into their target's errors.

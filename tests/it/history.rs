@@ -1132,3 +1132,35 @@ fn uninstall_all_after_the_saved_key_is_deleted_leaves_no_codeloop_dir() {
     s.run(&["uninstall", "--yes", "--all"]).assert_code(0);
     assert!(!s.home_path(".codeloop").exists());
 }
+
+/// A user-level config that holds the key inside a git work tree — a home kept in git,
+/// or a config directory symlinked into a dotfiles repository — is named, with the line
+/// that keeps it out of that repository (codeloop does not write the `.gitignore` of a
+/// repository that is not the project's); once the line is there, nothing is said.
+#[test]
+fn a_user_level_key_file_in_a_dotfiles_repository_is_named_with_the_line_to_add() {
+    let s = Sandbox::new();
+    s.git_init(&s.home);
+    let dotfiles = s.root.join("dotfiles");
+    std::fs::create_dir_all(dotfiles.join("gemini")).unwrap();
+    s.git_init(&dotfiles);
+    symlink(&dotfiles.join("gemini"), &s.home_path(".gemini"));
+
+    let out = s.run(&["init", "--yes", "--global", "--only", "cursor,gemini"]);
+    out.assert_code(0);
+    out.stderr_has("~/.cursor/mcp.json holds your API key and is in the git work tree at ~ without being ignored, so `git add -A` there would commit it; add `/.cursor/mcp.json` to ~/.gitignore");
+    out.stderr_has(&format!(
+        "~/.gemini/settings.json holds your API key and is in the git work tree at {} without being ignored",
+        dotfiles.display()
+    ));
+    out.stderr_has(&format!(
+        "add `/gemini/settings.json` to {}/.gitignore",
+        dotfiles.display()
+    ));
+
+    write(&s.home_path(".gitignore"), "/.cursor/mcp.json\n");
+    write(&dotfiles.join(".gitignore"), "/gemini/settings.json\n");
+    let out = s.run(&["init", "--yes", "--global", "--only", "cursor,gemini"]);
+    out.assert_code(0);
+    assert!(!out.stderr.contains("holds your API key"), "{}", out.stderr);
+}
