@@ -377,16 +377,22 @@ pub fn forward_plan(
     plan.dedupe();
     refuse_unwritable(&mut plan);
     guard_leaks(sys, ctx, &mut plan);
-    warn_user_files_in_git(sys, ctx, &mut plan);
+    let exposed = user_files_in_git(sys, ctx, &plan);
+    plan.warnings.extend(
+        exposed
+            .into_iter()
+            .map(|(problem, fix)| format!("{problem}; {fix}")),
+    );
     plan
 }
 
-/// Warns about user-level files that hold (or are to hold) the key and sit in a git
-/// work tree that would pick them up: a home kept in git (`git init ~`), a config
-/// directory symlinked into a dotfiles repository. codeloop does not write into that
-/// repository's `.gitignore` (it is not the project's); the warning names the line to
-/// add. `~/.codeloop` keeps itself out of git, and project files have the guard.
-fn warn_user_files_in_git(sys: &Sys, ctx: &Context, plan: &mut Plan) {
+/// User-level files of `plan` that hold (or are to hold) the key and sit in a git work
+/// tree that would pick them up — a home kept in git (`git init ~`), a config
+/// directory symlinked into a dotfiles repository — each as (problem, fix). codeloop
+/// does not write into that repository's `.gitignore` (it is not the project's); the
+/// fix names the line to add. `~/.codeloop` keeps itself out of git, and project files
+/// have the guard.
+pub fn user_files_in_git(sys: &Sys, ctx: &Context, plan: &Plan) -> Vec<(String, String)> {
     let paths = &ctx.paths;
     let mut tops: BTreeMap<PathBuf, Option<PathBuf>> = BTreeMap::new();
     let mut warnings = Vec::new();
@@ -444,18 +450,26 @@ fn warn_user_files_in_git(sys: &Sys, ctx: &Context, plan: &mut Plan) {
         let repo = shown.trim_end_matches(['/', '\\']);
         let ignore_file = paths.display(&top.join(".gitignore"));
         if answers.tracked.contains(&rel) {
-            warnings.push(format!(
-                "{} holds your API key and the git repository at {repo} tracks it, so a commit there would publish the key; untrack it (`git -C {repo} rm --cached {rel}`) and add `/{rel}` to {ignore_file}",
-                e.display
+            warnings.push((
+                format!(
+                    "{} holds your API key and the git repository at {repo} tracks it, so a commit there would publish the key",
+                    e.display
+                ),
+                format!(
+                    "untrack it (`git -C {repo} rm --cached {rel}`) and add `/{rel}` to {ignore_file}"
+                ),
             ));
         } else if !answers.ignored.contains(&rel) {
-            warnings.push(format!(
-                "{} holds your API key and is in the git work tree at {repo} without being ignored, so `git add -A` there would commit it; add `/{rel}` to {ignore_file}",
-                e.display
+            warnings.push((
+                format!(
+                    "{} holds your API key and is in the git work tree at {repo} without being ignored, so `git add -A` there would commit it",
+                    e.display
+                ),
+                format!("add `/{rel}` to {ignore_file}"),
             ));
         }
     }
-    plan.warnings.extend(warnings);
+    warnings
 }
 
 /// Moves edits of files that cannot be written into their target's errors.

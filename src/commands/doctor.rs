@@ -147,6 +147,10 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
         ..common::options(sys, &ctx.paths, args.global, false)
     };
     let plan = common::forward_plan(sys, &ctx, &set_up, &key_text, &opts);
+    // A user-level key file another repository (a home kept in git) would pick up.
+    for (problem, fix) in common::user_files_in_git(sys, &ctx, &plan) {
+        problems.push(Problem { problem, fix });
+    }
     let mut states: Vec<(Target, State)> = Vec::new();
     for t in &plan.targets {
         let fix = format!("codeloop init --only {}{global}", t.target.name());

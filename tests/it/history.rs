@@ -1158,9 +1158,15 @@ fn a_user_level_key_file_in_a_dotfiles_repository_is_named_with_the_line_to_add(
         dotfiles.display()
     ));
 
+    let out = s.run(&["doctor", "--offline", "--global"]);
+    out.stdout_has("✗ ~/.cursor/mcp.json holds your API key and is in the git work tree at ~ without being ignored");
+    out.stdout_has("  add `/.cursor/mcp.json` to ~/.gitignore");
+
     write(&s.home_path(".gitignore"), "/.cursor/mcp.json\n");
     write(&dotfiles.join(".gitignore"), "/gemini/settings.json\n");
     let out = s.run(&["init", "--yes", "--global", "--only", "cursor,gemini"]);
     out.assert_code(0);
     assert!(!out.stderr.contains("holds your API key"), "{}", out.stderr);
+    let out = s.run(&["doctor", "--offline", "--global"]);
+    assert!(!out.stdout.contains("holds your API key"), "{}", out.stdout);
 }
