@@ -390,18 +390,23 @@ pub fn forward_plan(
 /// tree that would pick them up — a home kept in git (`git init ~`), a config
 /// directory symlinked into a dotfiles repository — each as (problem, fix). codeloop
 /// does not write into that repository's `.gitignore` (it is not the project's); the
-/// fix names the line to add. `~/.codeloop` keeps itself out of git, and project files
-/// have the guard.
+/// fix names the line to add. Project files have the guard.
 pub fn user_files_in_git(sys: &Sys, ctx: &Context, plan: &Plan) -> Vec<(String, String)> {
     let paths = &ctx.paths;
     let mut tops: BTreeMap<PathBuf, Option<PathBuf>> = BTreeMap::new();
     let mut warnings = Vec::new();
     for e in plan.targets.iter().flat_map(|t| t.edits.iter()) {
         let holds_key = e.secret && !e.remove_file && (e.after.is_some() || e.before.is_some());
-        if !holds_key
-            || e.path.starts_with(&paths.project)
-            || e.path.starts_with(&paths.codeloop_dir)
+        // `~/.codeloop` is asked too: its own `.gitignore` of `*` keeps it out, but one
+        // the person wrote there instead may not.
+        if !holds_key || e.path.starts_with(&paths.project) {
+            continue;
+        }
+        let own_ignore = paths.codeloop_dir.join(".gitignore");
+        if e.path.starts_with(&paths.codeloop_dir)
+            && (!own_ignore.exists() || crate::fsx::is_own_dir_gitignore(&own_ignore))
         {
+            // codeloop's `*` is there, or will be made with the directory.
             continue;
         }
         // Where the file really is (through a symlinked directory), from its nearest

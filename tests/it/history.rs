@@ -1170,3 +1170,21 @@ fn a_user_level_key_file_in_a_dotfiles_repository_is_named_with_the_line_to_add(
     let out = s.run(&["doctor", "--offline", "--global"]);
     assert!(!out.stdout.contains("holds your API key"), "{}", out.stdout);
 }
+
+/// A `.gitignore` of the person's own in `~/.codeloop` is kept as it is; when it leaves
+/// a key file there visible to a home kept in git, the run says so, with the line to add.
+#[test]
+fn a_users_own_codeloop_gitignore_that_misses_env_sh_is_named() {
+    let s = Sandbox::new();
+    s.git_init(&s.home);
+    write(&s.home_path(".codeloop/.gitignore"), "config.json\n");
+    let out = s.run(&["init", "--yes", "--only", "bash"]);
+    out.assert_code(0);
+    out.stderr_has("~/.codeloop/env.sh holds your API key and is in the git work tree at ~ without being ignored");
+    assert_eq!(read(&s.home_path(".codeloop/.gitignore")), "config.json\n");
+    // codeloop's own `*` (a home without one of the person's) needs no word.
+    let s = Sandbox::new();
+    s.git_init(&s.home);
+    let out = s.run(&["init", "--yes", "--only", "bash"]);
+    assert!(!out.stderr.contains("holds your API key"), "{}", out.stderr);
+}
