@@ -42,8 +42,15 @@ impl Outcome {
 
 /// The plan's notes, as "file: note".
 pub fn plan_notes(plan: &Plan) -> Vec<String> {
-    plan.targets
+    let guard = plan
+        .guard
         .iter()
-        .flat_map(|t| t.notes().map(|(file, n)| format!("{file}: {n}")))
+        .flat_map(|e| e.notes.iter().map(move |n| format!("{}: {n}", e.display)));
+    guard
+        .chain(
+            plan.targets
+                .iter()
+                .flat_map(|t| t.notes().map(|(file, n)| format!("{file}: {n}"))),
+        )
         .collect()
 }

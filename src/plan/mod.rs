@@ -342,39 +342,49 @@ fn reverse_file(
         if !reverse.undo.contains(&id) && !partial_gitignore {
             continue;
         }
-        let next = match &c.kind {
-            ChangeKind::Entry { .. } => {
-                let (next, kept) = entry::unmerge(&out, &c.kind)?;
-                keeps |= kept
-                    .iter()
-                    .any(|k| !matches!(k, entry::Kept::GoesWith { .. }));
-                notes.extend(kept.iter().map(|k| kept_note(k, &c.targets)));
-                next
-            }
-            ChangeKind::ArrayItem {
-                path,
-                item,
-                added: true,
-                created_containers,
-            } => {
-                let p: Vec<&str> = path.iter().map(String::as_str).collect();
-                json::remove_from_array(&out, &p, item, *created_containers)?
-            }
-            ChangeKind::ArrayItem { .. } => None,
-            ChangeKind::Block { begin, .. } => match block::Markers::known(begin) {
-                Some(m) => block::remove(&out, m)?,
-                None => None,
-            },
-            ChangeKind::Gitignore { lines } => {
-                let drop: Vec<String> = if reverse.undo.contains(&id) {
-                    lines.clone()
-                } else {
-                    reverse.gitignore_lines.clone()
-                };
-                gitignore_without(&out, &drop)?
-            }
-            ChangeKind::Owned => return Ok(unchanged(Some(String::new()), true, notes)),
-        };
+        let next =
+            match &c.kind {
+                ChangeKind::Entry { .. } => {
+                    let (next, kept) = entry::unmerge(&out, &c.kind)?;
+                    keeps |= kept
+                        .iter()
+                        .any(|k| !matches!(k, entry::Kept::GoesWith { .. }));
+                    notes.extend(kept.iter().map(|k| kept_note(k, &c.targets)));
+                    next
+                }
+                ChangeKind::ArrayItem {
+                    path,
+                    item,
+                    added: true,
+                    created_containers,
+                } => {
+                    let p: Vec<&str> = path.iter().map(String::as_str).collect();
+                    json::remove_from_array(&out, &p, item, *created_containers)?
+                }
+                ChangeKind::ArrayItem { .. } => None,
+                ChangeKind::Block { begin, .. } => match block::Markers::known(begin) {
+                    Some(m) => block::remove(&out, m)?,
+                    None => None,
+                },
+                // The whole change goes: undone, or every line of it is one going.
+                ChangeKind::Gitignore { lines }
+                    if reverse.undo.contains(&id)
+                        || lines.iter().all(|l| reverse.gitignore_lines.contains(l)) =>
+                {
+                    // Lines the person added inside codeloop's block stay, outside it.
+                    let (next, kept) = gitignore_release(&out, lines)?;
+                    if !kept.is_empty() {
+                        notes.push(format!(
+                        "kept your line{} {} from codeloop's block, without the block's markers",
+                        if kept.len() == 1 { "" } else { "s" },
+                        kept.iter().map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", ")
+                    ));
+                    }
+                    next
+                }
+                ChangeKind::Gitignore { .. } => gitignore_without(&out, &reverse.gitignore_lines)?,
+                ChangeKind::Owned => return Ok(unchanged(Some(String::new()), true, notes)),
+            };
         if let Some(next) = next {
             out = next;
         }
@@ -497,6 +507,40 @@ fn gitignore_without(text: &str, lines: &[String]) -> Result<Option<String>, blo
     let mut new_body = vec![GITIGNORE_HEADER.to_owned()];
     new_body.extend(kept);
     block::upsert(Some(text), block::HASH, &new_body)
+}
+
+/// Removes codeloop's `.gitignore` block whose lines were `lines`: the lines the
+/// person added inside it stay where the block was, without its markers and header
+/// (returned too, for the note).
+fn gitignore_release(
+    text: &str,
+    lines: &[String],
+) -> Result<(Option<String>, Vec<String>), block::BlockError> {
+    let Some(found) = block::find(text, block::HASH)? else {
+        return Ok((None, Vec::new()));
+    };
+    let kept: Vec<String> = found
+        .body
+        .iter()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty() && !lines.iter().any(|o| o == *l))
+        .map(|l| (*l).to_owned())
+        .collect();
+    if kept.is_empty() {
+        return Ok((block::remove(text, block::HASH)?, kept));
+    }
+    let nl = if text[found.start..found.end].contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..found.start]);
+    out.push_str(&kept.join(nl));
+    if text[..found.end].ends_with('\n') {
+        out.push_str(nl);
+    }
+    out.push_str(&text[found.end..]);
+    Ok((Some(out), kept))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1188,3 +1188,38 @@ fn a_users_own_codeloop_gitignore_that_misses_env_sh_is_named() {
     let out = s.run(&["init", "--yes", "--only", "bash"]);
     assert!(!out.stderr.contains("holds your API key"), "{}", out.stderr);
 }
+
+/// A line the person added inside codeloop's `.gitignore` block is theirs: uninstall
+/// keeps it where the block was, drops the markers and header, and says so (in the
+/// preview and `--json`).
+#[test]
+fn a_line_of_yours_in_codeloops_gitignore_block_stays_without_the_markers() {
+    let s = Sandbox::new();
+    s.git_init(&s.project);
+    let gitignore = s.project_path(".gitignore");
+    write(&gitignore, "target/\n");
+    s.init_ok("cursor");
+    let text = read(&gitignore).replace("/.cursor/mcp.json\n", "/.cursor/mcp.json\n/secret.txt\n");
+    write(&gitignore, &text);
+
+    let out = s.run(&["uninstall", "--dry-run"]);
+    out.stdout_has("note: .gitignore: kept your line `/secret.txt` from codeloop's block, without the block's markers");
+    let out = s.run(&["uninstall", "--dry-run", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(
+        doc["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("kept your line `/secret.txt`")),
+        "{}",
+        out.stdout
+    );
+    s.run(&["uninstall", "--yes"]).assert_code(0);
+    assert_eq!(read(&gitignore), "target/\n/secret.txt\n");
+    assert_eq!(
+        s.record(),
+        serde_json::Value::Null,
+        "nothing of codeloop's is left to record"
+    );
+}
