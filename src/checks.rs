@@ -555,9 +555,7 @@ pub fn startup_files(paths: &Paths) -> Vec<StartupFile> {
         let mut conf: Vec<PathBuf> = entries
             .flatten()
             .map(|e| e.path())
-            .filter(|p| {
-                *p != paths.fish_conf && p.extension().is_some_and(|e| e == "fish") && p.is_file()
-            })
+            .filter(|p| p.extension().is_some_and(|e| e == "fish") && p.is_file())
             .collect();
         conf.sort();
         files.extend(conf.into_iter().map(file("fish")));

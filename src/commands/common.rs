@@ -376,7 +376,7 @@ pub fn forward_plan(
     }
     plan.dedupe();
     refuse_unwritable(&mut plan);
-    guard_leaks(sys, ctx, &mut plan);
+    guard_leaks(sys, ctx, &mut plan, key);
     let exposed = user_files_in_git(sys, ctx, &plan);
     plan.warnings.extend(
         exposed
@@ -437,14 +437,21 @@ pub fn user_files_in_git(sys: &Sys, ctx: &Context, plan: &Plan) -> Vec<(String, 
         let Some(top) = top else {
             continue;
         };
-        if ctx.project.git_top.as_deref() == Some(top.as_path()) && real.starts_with(&paths.project)
-        {
-            continue;
-        }
         let Ok(rel) = real.strip_prefix(&top) else {
             continue;
         };
         let rel = rel.to_string_lossy().replace('\\', "/");
+        // The line to add, with gitignore's special characters taken literally.
+        let line = {
+            let mut line = String::from("/");
+            for c in rel.chars() {
+                if matches!(c, '*' | '?' | '[' | '\\') {
+                    line.push('\\');
+                }
+                line.push(c);
+            }
+            line
+        };
         let answers = crate::git::answers(
             sys,
             &top,
@@ -453,24 +460,30 @@ pub fn user_files_in_git(sys: &Sys, ctx: &Context, plan: &Plan) -> Vec<(String, 
         );
         let shown = paths.display(&top);
         let repo = shown.trim_end_matches(['/', '\\']);
+        // Run from inside that repository, it is this project's (shown relative).
+        let (tree, git_c) = if repo.is_empty() {
+            ("this project's git work tree".to_owned(), ".")
+        } else {
+            (format!("the git work tree at {repo}"), repo)
+        };
         let ignore_file = paths.display(&top.join(".gitignore"));
         if answers.tracked.contains(&rel) {
             warnings.push((
                 format!(
-                    "{} holds your API key and the git repository at {repo} tracks it, so a commit there would publish the key",
+                    "{} holds your API key and {tree} tracks it, so a commit there would publish the key",
                     e.display
                 ),
                 format!(
-                    "untrack it (`git -C {repo} rm --cached {rel}`) and add `/{rel}` to {ignore_file}"
+                    "untrack it (`git -C {git_c} rm --cached {rel}`) and add `{line}` to {ignore_file}"
                 ),
             ));
         } else if !answers.ignored.contains(&rel) {
             warnings.push((
                 format!(
-                    "{} holds your API key and is in the git work tree at {repo} without being ignored, so `git add -A` there would commit it",
+                    "{} holds your API key and is in {tree} without being ignored, so `git add -A` there would commit it",
                     e.display
                 ),
-                format!("add `/{rel}` to {ignore_file}"),
+                format!("add `{line}` to {ignore_file}"),
             ));
         }
     }
@@ -729,7 +742,7 @@ fn relative(paths: &Paths, file: &Path) -> String {
 /// Adds a `.gitignore` edit for key-holding and private project files that git would
 /// otherwise pick up (whether or not this run changes them), and warns, on every run,
 /// about key files git already tracks.
-fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
+fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan, key: &str) {
     let paths = &ctx.paths;
     if !ctx.project.in_git {
         return;
@@ -781,11 +794,35 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
             {
                 refused = true;
                 let name = t.target.name();
-                let user_level = ctx
+                // The user-level setup codeloop made for this client, and whether it
+                // holds this key (a reference, or no key to compare, counts as current).
+                let fp = crate::record::fingerprint(key);
+                let current = |c: &crate::record::Change| match &c.kind {
+                    crate::record::ChangeKind::Entry { key: field, .. } => match &field.written {
+                        crate::record::Written::Key(written) => {
+                            *written == fp || key == crate::secret::PLACEHOLDER
+                        }
+                        _ => true,
+                    },
+                    _ => true,
+                };
+                let user_level: Vec<bool> = ctx
                     .record
                     .changes()
-                    .any(|(_, c)| c.project.is_none() && c.targets.contains(name));
-                if user_level {
+                    .filter(|(_, c)| c.project.is_none() && c.targets.contains(name))
+                    .map(|(_, c)| current(c))
+                    .collect();
+                if user_level.contains(&false) {
+                    t.errors.push(PlanError {
+                        display: rel.clone(),
+                        message: format!(
+                            "{rel} is tracked by git, so it does not get your key, and the {} setup for your user that serves this project holds another key; update it: `codeloop init --global --only {name}`",
+                            t.target.label()
+                        ),
+                    });
+                    continue;
+                }
+                if !user_level.is_empty() {
                     // The way around was taken already (`--global`): the user-level
                     // setup serves this project too, and the team's file stays as it is.
                     t.edits.retain(|e| e.path != path);
@@ -895,6 +932,19 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan) {
             ));
         }
     }
+}
+
+/// For doctor: the `!` line that keeps the project file `rel` (which holds the key)
+/// visible to git, as "line 3 of .cursor/.gitignore (`!mcp.json`)", when one does.
+pub fn unignored_by(sys: &Sys, ctx: &Context, rel: &str) -> Option<String> {
+    let n = git_visible(sys, ctx, &[rel.to_owned()], None)
+        .into_iter()
+        .next()?
+        .negation?;
+    Some(match n.line {
+        Some(line) => format!("line {line} of {} (`{}`)", n.file, n.text),
+        None => format!("the line `{}` of {}", n.text, n.file),
+    })
 }
 
 /// Which of the project files `rels`, which git does not ignore now, it would still

@@ -226,7 +226,48 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
         .filter(|d| d.found() && !set_up.contains(&d.target))
         .map(|d| d.target)
         .collect();
-    if set_up.is_empty() {
+    // Set up for the user only (`init --global`): that serves every project.
+    let user_level = if set_up.is_empty() && !args.global {
+        set_up_targets(&ctx, None, sys.os)
+    } else {
+        Vec::new()
+    };
+    if !user_level.is_empty() {
+        let names: Vec<&str> = user_level.iter().map(|t| t.label()).collect();
+        lines.push((
+            Status::Ok,
+            format!(
+                "nothing set up for this project itself; what codeloop set up for your user serves it: {}",
+                names.join(", ")
+            ),
+        ));
+        // Those serve the project, so their state is this project's too.
+        let user_opts = common::options(sys, &ctx.paths, true, false);
+        for &t in &user_level {
+            let alone = common::forward_plan(sys, &ctx, &[t], &key_text, &user_opts);
+            let (state, detail) = alone
+                .targets
+                .first()
+                .map_or((State::Missing, String::new()), |a| {
+                    assess(a, want.as_deref())
+                });
+            let what = match state {
+                State::Stale => format!("holds another (stale) key in {detail}"),
+                State::Partly => format!("is partly configured: {detail} lacks codeloop's part"),
+                State::Outdated => format!("is set up in an older shape in {detail}"),
+                State::Missing => format!("is gone from {detail}"),
+                State::Error => "has a file codeloop cannot read".to_owned(),
+                _ => continue,
+            };
+            problems.push(Problem {
+                problem: format!(
+                    "{}, set up for your user (it serves this project), {what}",
+                    t.label()
+                ),
+                fix: format!("codeloop init --global --only {}", t.name()),
+            });
+        }
+    } else if set_up.is_empty() {
         problems.push(Problem {
             problem: if args.global {
                 "codeloop has set up nothing in your user-level configs".into()
@@ -236,6 +277,10 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
             fix: format!("codeloop init{global}"),
         });
     }
+    let available: Vec<Target> = available
+        .into_iter()
+        .filter(|t| !user_level.contains(t))
+        .collect();
     if !available.is_empty() {
         let names: Vec<&str> = available.iter().map(|t| t.label()).collect();
         lines.push((
@@ -274,9 +319,19 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
             .filter(|(r, _)| !ignored.contains(r) && !tracked.contains(r))
         {
             ok = false;
-            problems.push(Problem {
-                problem: format!("{rel} holds your key and is not git-ignored"),
-                fix: format!("codeloop init --only {}{global}", target.name()),
+            // A `!` line un-ignoring it is the person's to take out: init would only
+            // say so again.
+            problems.push(match common::unignored_by(sys, &ctx, rel) {
+                Some(line) => Problem {
+                    problem: format!(
+                        "{rel} holds your key and is not git-ignored: {line} un-ignores it"
+                    ),
+                    fix: format!("take out {line}, so git ignores {rel}"),
+                },
+                None => Problem {
+                    problem: format!("{rel} holds your key and is not git-ignored"),
+                    fix: format!("codeloop init --only {}{global}", target.name()),
+                },
             });
         }
         for rel in &tracked {

@@ -519,10 +519,16 @@ fn gitignore_release(
     let Some(found) = block::find(text, block::HASH)? else {
         return Ok((None, Vec::new()));
     };
+    // Everything but codeloop's header, its lines and blank lines is the person's
+    // (their comments too).
     let kept: Vec<String> = found
         .body
         .iter()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty() && !lines.iter().any(|o| o == *l))
+        .filter(|l| {
+            !l.starts_with("# files holding your CodeLoop API key")
+                && !l.trim().is_empty()
+                && !lines.iter().any(|o| o == *l)
+        })
         .map(|l| (*l).to_owned())
         .collect();
     if kept.is_empty() {

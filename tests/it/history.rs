@@ -1199,11 +1199,14 @@ fn a_line_of_yours_in_codeloops_gitignore_block_stays_without_the_markers() {
     let gitignore = s.project_path(".gitignore");
     write(&gitignore, "target/\n");
     s.init_ok("cursor");
-    let text = read(&gitignore).replace("/.cursor/mcp.json\n", "/.cursor/mcp.json\n/secret.txt\n");
+    let text = read(&gitignore).replace(
+        "/.cursor/mcp.json\n",
+        "/.cursor/mcp.json\n# team policy\n/secret.txt\n",
+    );
     write(&gitignore, &text);
 
     let out = s.run(&["uninstall", "--dry-run"]);
-    out.stdout_has("note: .gitignore: kept your line `/secret.txt` from codeloop's block, without the block's markers");
+    out.stdout_has("note: .gitignore: kept your lines `# team policy`, `/secret.txt` from codeloop's block, without the block's markers");
     let out = s.run(&["uninstall", "--dry-run", "--json"]);
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert!(
@@ -1211,15 +1214,73 @@ fn a_line_of_yours_in_codeloops_gitignore_block_stays_without_the_markers() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|n| n.as_str().unwrap().contains("kept your line `/secret.txt`")),
+            .any(|n| n.as_str().unwrap().contains("`/secret.txt` from codeloop's block")),
         "{}",
         out.stdout
     );
     s.run(&["uninstall", "--yes"]).assert_code(0);
-    assert_eq!(read(&gitignore), "target/\n/secret.txt\n");
+    assert_eq!(read(&gitignore), "target/\n# team policy\n/secret.txt\n");
     assert_eq!(
         s.record(),
         serde_json::Value::Null,
         "nothing of codeloop's is left to record"
     );
+}
+
+/// Set up for the user only (`init --global`): doctor in a project says that setup
+/// serves it (not "nothing set up"), and holds it to the current key; a tracked project
+/// file is then left alone only while that setup holds the key.
+#[test]
+fn a_user_level_setup_serves_a_project_and_doctor_holds_it_to_the_key() {
+    let mut s = Sandbox::new();
+    s.git_init(&s.project);
+    write(
+        &s.project_path(".cursor/mcp.json"),
+        "{\"mcpServers\": {}}\n",
+    );
+    s.git(&s.project, &["add", "."]);
+    s.run(&["init", "--yes", "--global", "--only", "cursor"])
+        .assert_code(0);
+    let out = s.run(&["doctor", "--offline"]);
+    out.assert_code(0);
+    out.stdout_has("✓ nothing set up for this project itself; what codeloop set up for your user serves it: Cursor");
+    assert!(!out.stdout.contains("not set up: Cursor"), "{}", out.stdout);
+
+    // Another key: the user-level file is stale, and both commands say so.
+    s.key = Some(KEY2.to_owned());
+    let out = s.run(&["doctor", "--offline"]);
+    out.assert_code(1);
+    out.stdout_has("✗ Cursor, set up for your user (it serves this project), holds another (stale) key in ~/.cursor/mcp.json");
+    out.stdout_has("  codeloop init --global --only cursor");
+    let out = s.run(&["init", "--yes", "--only", "cursor"]);
+    out.assert_code(1);
+    out.stderr_has("the Cursor setup for your user that serves this project holds another key; update it: `codeloop init --global --only cursor`");
+    s.run(&["init", "--yes", "--global", "--only", "cursor"])
+        .assert_code(0);
+    s.run(&["init", "--yes", "--only", "cursor"]).assert_code(0);
+    assert_eq!(
+        read(&s.project_path(".cursor/mcp.json")),
+        "{\"mcpServers\": {}}\n"
+    );
+}
+
+/// Run from inside the dotfiles repository a config directory links into, the key
+/// file there is named too (it is under the home, so the project guard does not cover
+/// it); a directory name with glob characters gets an escaped line that works.
+#[test]
+fn a_key_file_in_the_dotfiles_repository_run_from_is_named_with_a_working_line() {
+    let mut s = Sandbox::new();
+    let dotfiles = s.home_path("dotfiles");
+    std::fs::create_dir_all(dotfiles.join("[cursor]")).unwrap();
+    s.git_init(&dotfiles);
+    symlink(&dotfiles.join("[cursor]"), &s.home_path(".cursor"));
+    s.cwd = dotfiles.clone();
+    let out = s.run(&["init", "--yes", "--global", "--only", "cursor"]);
+    out.assert_code(0);
+    out.stderr_has("~/.cursor/mcp.json holds your API key and is in this project's git work tree without being ignored, so `git add -A` there would commit it; add `/\\[cursor]/mcp.json` to .gitignore");
+    write(&dotfiles.join(".gitignore"), "/\\[cursor]/mcp.json\n");
+    s.git(&dotfiles, &["check-ignore", "-q", "[cursor]/mcp.json"])
+        .assert_code(0);
+    let out = s.run(&["init", "--yes", "--global", "--only", "cursor"]);
+    assert!(!out.stderr.contains("holds your API key"), "{}", out.stderr);
 }

@@ -508,3 +508,17 @@ fn several_startup_keys_in_one_file_are_one_warning() {
         out.masked()
     );
 }
+
+/// codeloop's `conf.d/codeloop.fish` only loads `~/.codeloop/env.fish` now; a key in
+/// it (an older codeloop's layout, or one written by hand) is the startup check's to
+/// name like any other fish file's.
+#[test]
+fn a_key_in_conf_d_codeloop_fish_is_named() {
+    let s = Sandbox::new();
+    write(
+        &s.home_path(".config/fish/conf.d/codeloop.fish"),
+        format!("set -gx CODELOOP_API_KEY '{KEY2}'\n"),
+    );
+    s.run(&["doctor", "--offline"])
+        .stdout_has("! ~/.config/fish/conf.d/codeloop.fish:1 sets a CodeLoop key itself");
+}
