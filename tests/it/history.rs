@@ -1210,11 +1210,10 @@ fn a_line_of_yours_in_codeloops_gitignore_block_stays_without_the_markers() {
     let out = s.run(&["uninstall", "--dry-run", "--json"]);
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert!(
-        doc["notes"]
-            .as_array()
+        doc["notes"].as_array().unwrap().iter().any(|n| n
+            .as_str()
             .unwrap()
-            .iter()
-            .any(|n| n.as_str().unwrap().contains("`/secret.txt` from codeloop's block")),
+            .contains("`/secret.txt` from codeloop's block")),
         "{}",
         out.stdout
     );
