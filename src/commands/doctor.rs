@@ -51,6 +51,21 @@ pub enum State {
 }
 
 impl State {
+    /// What is wrong, after the target's name ("holds another (stale) key in
+    /// ~/.cursor/mcp.json"), for the states that are a problem with their files;
+    /// `None` for the healthy ones and [`State::Error`] (its own errors say it).
+    fn trouble(self, detail: &str) -> Option<String> {
+        Some(match self {
+            State::Stale => format!("holds another (stale) key in {detail}"),
+            State::Partly => format!("is partly configured: {detail} lacks codeloop's part"),
+            State::Outdated => format!("is set up in an older shape in {detail}"),
+            State::Missing => {
+                format!("was set up by codeloop, but its configuration is gone from {detail}")
+            }
+            _ => return None,
+        })
+    }
+
     pub fn word(self) -> &'static str {
         match self {
             State::Configured => "configured",
@@ -156,48 +171,19 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
         let fix = format!("codeloop init --only {}{global}", t.target.name());
         // Each target on its own: files shared with another (zsh's and bash's env.sh)
         // count for both, not only for the first.
-        let alone = common::forward_plan(sys, &ctx, &[t.target], &key_text, &opts);
-        let (state, detail) = alone
-            .targets
-            .first()
-            .map_or((State::Missing, String::new()), |a| {
-                assess(a, want.as_deref())
-            });
-        match state {
-            State::Error => {
-                for e in &t.errors {
-                    problems.push(Problem {
-                        problem: e.message.clone(),
-                        fix: format!("fix the file, then {fix}"),
-                    });
-                }
+        let (state, detail) = state_alone(sys, &ctx, t.target, &key_text, &opts, want.as_deref());
+        if state == State::Error {
+            for e in &t.errors {
+                problems.push(Problem {
+                    problem: e.message.clone(),
+                    fix: format!("fix the file, then {fix}"),
+                });
             }
-            State::Stale => problems.push(Problem {
-                problem: format!("{} holds another (stale) key in {detail}", t.target.label()),
+        } else if let Some(trouble) = state.trouble(&detail) {
+            problems.push(Problem {
+                problem: format!("{} {trouble}", t.target.label()),
                 fix: fix.clone(),
-            }),
-            State::Partly => problems.push(Problem {
-                problem: format!(
-                    "{} is partly configured: {detail} lacks codeloop's part",
-                    t.target.label()
-                ),
-                fix: fix.clone(),
-            }),
-            State::Outdated => problems.push(Problem {
-                problem: format!(
-                    "{} is set up in an older shape in {detail}",
-                    t.target.label()
-                ),
-                fix: fix.clone(),
-            }),
-            State::Missing => problems.push(Problem {
-                problem: format!(
-                    "{} was set up by codeloop, but its configuration is gone from {detail}",
-                    t.target.label()
-                ),
-                fix: fix.clone(),
-            }),
-            _ => {}
+            });
         }
         let word = match state {
             State::Configured => "configured with the current key".to_owned(),
@@ -220,12 +206,6 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
         }
         states.push((t.target, state));
     }
-    let available: Vec<Target> = ctx
-        .detections
-        .iter()
-        .filter(|d| d.found() && !set_up.contains(&d.target))
-        .map(|d| d.target)
-        .collect();
     // Set up for the user only (`init --global`): that serves every project.
     let user_level = if set_up.is_empty() && !args.global {
         set_up_targets(&ctx, None, sys.os)
@@ -244,20 +224,11 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
         // Those serve the project, so their state is this project's too.
         let user_opts = common::options(sys, &ctx.paths, true, false);
         for &t in &user_level {
-            let alone = common::forward_plan(sys, &ctx, &[t], &key_text, &user_opts);
-            let (state, detail) = alone
-                .targets
-                .first()
-                .map_or((State::Missing, String::new()), |a| {
-                    assess(a, want.as_deref())
-                });
-            let what = match state {
-                State::Stale => format!("holds another (stale) key in {detail}"),
-                State::Partly => format!("is partly configured: {detail} lacks codeloop's part"),
-                State::Outdated => format!("is set up in an older shape in {detail}"),
-                State::Missing => format!("is gone from {detail}"),
-                State::Error => "has a file codeloop cannot read".to_owned(),
-                _ => continue,
+            let (state, detail) = state_alone(sys, &ctx, t, &key_text, &user_opts, want.as_deref());
+            let what = match state.trouble(&detail) {
+                Some(trouble) => trouble,
+                None if state == State::Error => "has a file codeloop cannot read".to_owned(),
+                None => continue,
             };
             problems.push(Problem {
                 problem: format!(
@@ -277,9 +248,11 @@ pub fn run(args: &DoctorArgs, sys: &mut Sys, out: &mut dyn Write) -> Result<Exit
             fix: format!("codeloop init{global}"),
         });
     }
-    let available: Vec<Target> = available
-        .into_iter()
-        .filter(|t| !user_level.contains(t))
+    let available: Vec<Target> = ctx
+        .detections
+        .iter()
+        .filter(|d| d.found() && !set_up.contains(&d.target) && !user_level.contains(&d.target))
+        .map(|d| d.target)
         .collect();
     if !available.is_empty() {
         let names: Vec<&str> = available.iter().map(|t| t.label()).collect();
@@ -523,6 +496,22 @@ pub fn set_up_targets(ctx: &Context, project: Option<&str>, os: Os) -> Vec<Targe
 /// A target's state from its planned edits: how each file's share compares with what
 /// codeloop would write (`want`: the fingerprint of the key the files should hold),
 /// and a detail naming the files concerned.
+/// The state of `target` planned on its own with `opts`, and the files it is about.
+fn state_alone(
+    sys: &Sys,
+    ctx: &Context,
+    target: Target,
+    key_text: &str,
+    opts: &crate::plan::Options,
+    want: Option<&str>,
+) -> (State, String) {
+    let alone = common::forward_plan(sys, ctx, &[target], key_text, opts);
+    alone
+        .targets
+        .first()
+        .map_or((State::Missing, String::new()), |a| assess(a, want))
+}
+
 fn assess(t: &TargetPlan, want: Option<&str>) -> (State, String) {
     if !t.errors.is_empty() {
         return (State::Error, String::new());
