@@ -782,15 +782,6 @@ fn codeloop_blocks(bytes: &[u8]) -> Vec<std::ops::RangeInclusive<usize>> {
 /// At most this many lines of one file are named in its warning.
 const LINES_NAMED: usize = 10;
 
-/// `a`, `a and b`, `a, b and c`.
-fn and_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
 impl StartupKey {
     /// The one warning for this file: each line as `file:line`, the keys (masked), why
     /// it matters and the next step.
@@ -823,7 +814,7 @@ impl StartupKey {
         };
         format!(
             "{} {verb} a CodeLoop key itself ({}): startup files are often readable by others and kept in dotfile repositories, and a line that runs after {after} overrides the key it sets; delete {lines}: {}",
-            and_list(&places),
+            crate::render::listed(&places, "and"),
             keys.join(", "),
             self.instead
         )

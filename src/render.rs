@@ -158,6 +158,15 @@ pub fn notice(n: &Notice<'_>, out: &mut dyn Write, err: &mut dyn Write) {
     };
 }
 
+/// `a`, `a or b`, `a, b or c` (with `conjunction` "or"; "and" the same way).
+pub fn listed(items: &[String], conjunction: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} {conjunction} {last}", init.join(", ")),
+    }
+}
+
 /// One line per file (and `HKCU\Environment` value) of the plan, for reading at a
 /// glance right above the question: the target, the path as the diffs name it
 /// (`~/…` in the home, project-relative inside the project), what happens to it, and

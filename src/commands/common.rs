@@ -377,13 +377,27 @@ pub fn forward_plan(
     plan.dedupe();
     refuse_unwritable(&mut plan);
     guard_leaks(sys, ctx, &mut plan, key);
-    let exposed = user_files_in_git(sys, ctx, &plan);
+    plan
+}
+
+/// What a run that writes (`init`, `auth --rotate`) warns about beyond its plan: a key
+/// the person wrote into a startup file, which would override the one set here, and
+/// user-level key files another git work tree would pick up. (doctor asks the same
+/// questions itself, once, as problems.)
+pub fn add_run_warnings(sys: &Sys, ctx: &Context, targets: &[Target], plan: &mut Plan) {
+    if targets.iter().any(|t| t.sets_env()) {
+        plan.warnings.extend(
+            crate::checks::startup_keys(&ctx.paths)
+                .iter()
+                .map(crate::checks::StartupKey::warning),
+        );
+    }
+    let exposed = user_files_in_git(sys, ctx, plan);
     plan.warnings.extend(
         exposed
             .into_iter()
             .map(|(problem, fix)| format!("{problem}; {fix}")),
     );
-    plan
 }
 
 /// User-level files of `plan` that hold (or are to hold) the key and sit in a git work
@@ -395,6 +409,9 @@ pub fn user_files_in_git(sys: &Sys, ctx: &Context, plan: &Plan) -> Vec<(String, 
     let paths = &ctx.paths;
     let mut tops: BTreeMap<PathBuf, Option<PathBuf>> = BTreeMap::new();
     let mut warnings = Vec::new();
+    // codeloop's `*` is in `~/.codeloop`, or will be made with the directory.
+    let own_ignore = paths.codeloop_dir.join(".gitignore");
+    let own_dir_ignored = !own_ignore.exists() || crate::fsx::is_own_dir_gitignore(&own_ignore);
     for e in plan.targets.iter().flat_map(|t| t.edits.iter()) {
         let holds_key = e.secret && !e.remove_file && (e.after.is_some() || e.before.is_some());
         // `~/.codeloop` is asked too: its own `.gitignore` of `*` keeps it out, but one
@@ -402,11 +419,7 @@ pub fn user_files_in_git(sys: &Sys, ctx: &Context, plan: &Plan) -> Vec<(String, 
         if !holds_key || e.path.starts_with(&paths.project) {
             continue;
         }
-        let own_ignore = paths.codeloop_dir.join(".gitignore");
-        if e.path.starts_with(&paths.codeloop_dir)
-            && (!own_ignore.exists() || crate::fsx::is_own_dir_gitignore(&own_ignore))
-        {
-            // codeloop's `*` is there, or will be made with the directory.
+        if own_dir_ignored && e.path.starts_with(&paths.codeloop_dir) {
             continue;
         }
         // Where the file really is (through a symlinked directory), from its nearest
@@ -782,30 +795,28 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan, key: &str) {
         .map(|c| format!("/{c}"))
         .collect();
     let shell = shell_in_use(sys);
+    // Whether a user-level change codeloop made holds this key (a reference, or no key
+    // to compare, counts as current).
+    let fp = crate::record::fingerprint(key);
+    let current = |c: &crate::record::Change| match &c.kind {
+        crate::record::ChangeKind::Entry { key: field, .. } => match &field.written {
+            crate::record::Written::Key(written) => {
+                *written == fp || key == crate::secret::PLACEHOLDER
+            }
+            _ => true,
+        },
+        _ => true,
+    };
     for rel in &tracked {
         let path = crate::dirs::join(&paths.project, rel);
         let mut refused = false;
         for t in plan.targets.iter_mut() {
             // The run would write the key into a file the team shares through git
             // (a committed `.mcp.json`, a `.zed/settings.json` for tab sizes): refused.
-            if t.edits
-                .iter()
-                .any(|e| e.path == path && e.secret && e.after.is_some())
-            {
+            if writes_key_to(t, &path) {
                 refused = true;
                 let name = t.target.name();
-                // The user-level setup codeloop made for this client, and whether it
-                // holds this key (a reference, or no key to compare, counts as current).
-                let fp = crate::record::fingerprint(key);
-                let current = |c: &crate::record::Change| match &c.kind {
-                    crate::record::ChangeKind::Entry { key: field, .. } => match &field.written {
-                        crate::record::Written::Key(written) => {
-                            *written == fp || key == crate::secret::PLACEHOLDER
-                        }
-                        _ => true,
-                    },
-                    _ => true,
-                };
+                // The user-level setup codeloop made for this client.
                 let user_level: Vec<bool> = ctx
                     .record
                     .changes()
@@ -898,23 +909,14 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan, key: &str) {
         let rel = &visible.path;
         let path = crate::dirs::join(&paths.project, rel);
         let cause = match &visible.negation {
-            Some(n) => {
-                let at = match n.line {
-                    Some(line) => format!("line {line} of {} (`{}`)", n.file, n.text),
-                    None => format!("the line `{}` of {}", n.text, n.file),
-                };
-                format!("{at} un-ignores it")
-            }
+            Some(n) => format!("{} un-ignores it", negation_at(n)),
             None => format!(
                 "a .gitignore deeper in the project un-ignores it (`git check-ignore -v {rel}` shows which line)"
             ),
         };
         let mut refused = false;
         for t in plan.targets.iter_mut() {
-            if t.edits
-                .iter()
-                .any(|e| e.path == path && e.secret && e.after.is_some())
-            {
+            if writes_key_to(t, &path) {
                 refused = true;
                 t.errors.push(PlanError {
                     display: rel.clone(),
@@ -937,14 +939,26 @@ fn guard_leaks(sys: &Sys, ctx: &Context, plan: &mut Plan, key: &str) {
 /// For doctor: the `!` line that keeps the project file `rel` (which holds the key)
 /// visible to git, as "line 3 of .cursor/.gitignore (`!mcp.json`)", when one does.
 pub fn unignored_by(sys: &Sys, ctx: &Context, rel: &str) -> Option<String> {
-    let n = git_visible(sys, ctx, &[rel.to_owned()], None)
+    let visible = git_visible(sys, ctx, &[rel.to_owned()], None)
         .into_iter()
-        .next()?
-        .negation?;
-    Some(match n.line {
+        .next()?;
+    visible.negation.as_ref().map(negation_at)
+}
+
+/// A `!` line as the person finds it: "line 3 of .cursor/.gitignore (`!mcp.json`)", or
+/// by its text in a `.gitignore` not written yet.
+fn negation_at(n: &crate::git::Negation) -> String {
+    match n.line {
         Some(line) => format!("line {line} of {} (`{}`)", n.file, n.text),
         None => format!("the line `{}` of {}", n.text, n.file),
-    })
+    }
+}
+
+/// Whether `t` would write the key into the file at `path`.
+fn writes_key_to(t: &crate::plan::TargetPlan, path: &Path) -> bool {
+    t.edits
+        .iter()
+        .any(|e| e.path == path && e.secret && e.after.is_some())
 }
 
 /// Which of the project files `rels`, which git does not ignore now, it would still

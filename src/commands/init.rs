@@ -96,14 +96,7 @@ pub fn rekey(
             ..common::options(sys, &ctx.paths, global, false)
         };
         let mut plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
-        // A key the person wrote into a startup file would override the one set here.
-        if targets.iter().any(|t| t.sets_env()) {
-            plan.warnings.extend(
-                crate::checks::startup_keys(&ctx.paths)
-                    .iter()
-                    .map(crate::checks::StartupKey::warning),
-            );
-        }
+        common::add_run_warnings(sys, &ctx, &targets, &mut plan);
         plans.push((ctx, plan));
     }
     for g in &gone {
@@ -311,14 +304,7 @@ fn run_inner(
         ..common::options(sys, &ctx.paths, args.scope.global, false)
     };
     let mut plan = common::forward_plan(sys, &ctx, &targets, &key_text, &opts);
-    // A key the person wrote into a startup file would override the one set here.
-    if targets.iter().any(|t| t.sets_env()) {
-        plan.warnings.extend(
-            crate::checks::startup_keys(&ctx.paths)
-                .iter()
-                .map(crate::checks::StartupKey::warning),
-        );
-    }
+    common::add_run_warnings(sys, &ctx, &targets, &mut plan);
     // The outcome holds the plan from here on (its fields are borrowed apart).
     let plan: &Plan = outcome.plan.insert(plan);
 
@@ -627,7 +613,7 @@ fn report_detection(
             writeln!(
                 out,
                 "nothing selected to configure; to set up what was found anyway, pass {}",
-                or_list(&unused)
+                crate::render::listed(&unused, "or")
             )?;
         } else {
             let names: Vec<String> = Target::all()
@@ -638,20 +624,11 @@ fn report_detection(
             writeln!(
                 out,
                 "no supported editor or shell found; to configure one anyway, pass {}",
-                or_list(&names)
+                crate::render::listed(&names, "or")
             )?;
         }
     }
     Ok(())
-}
-
-/// `a`, `a or b`, `a, b or c`.
-fn or_list(items: &[String]) -> String {
-    match items.split_last() {
-        None => String::new(),
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-    }
 }
 
 /// At a glance: what changed, what was fine, what to restart.
