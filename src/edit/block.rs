@@ -189,7 +189,8 @@ fn render(m: Markers, body: &[String], nl: &str) -> String {
     out
 }
 
-fn newline_of(text: &str) -> &'static str {
+/// The line break `text` uses: that of its first line (`\n` when it has none).
+pub fn newline_of(text: &str) -> &'static str {
     match text.find('\n') {
         Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
         _ => "\n",

@@ -534,11 +534,8 @@ fn gitignore_release(
     if kept.is_empty() {
         return Ok((block::remove(text, block::HASH)?, kept));
     }
-    let nl = if text[found.start..found.end].contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
+    // In the style of the block's own lines, as block::remove reads it.
+    let nl = block::newline_of(&text[found.start..found.end]);
     let mut out = String::with_capacity(text.len());
     out.push_str(&text[..found.start]);
     out.push_str(&kept.join(nl));
